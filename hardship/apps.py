@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HardshipConfig(AppConfig):
+    name = "hardship"
+    verbose_name = "困难职工档案"
+    default_auto_field = "django.db.models.BigAutoField"

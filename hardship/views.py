@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from servicecenter.access import Action, require
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    return render(request, "hardship/landing.html", {"title": "困难职工档案"})

@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from servicecenter.access import Action, require
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    return render(request, "jobs/landing.html", {"title": "就业援助"})

@@ -1,0 +1,11 @@
+"""What the 法律援助 app contributes to shared pages and the monthly summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from servicecenter.registry import Section
+
+
+def person_section(person: Any, user: Any) -> Section:
+    return Section(title="法律援助")

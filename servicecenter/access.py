@@ -1,0 +1,164 @@
+"""THE access policy: which records a user may see, and whether they may act on one.
+
+Nothing else decides these questions. Lists, detail pages, exports, PDFs, attachments and every
+service function go through ``visible`` / ``can`` / ``require``.
+
+- A role held in a unit applies to that unit and everything below it (one prefix query on
+  ``OrgUnit.path``), never to siblings or parents.
+- A record outside the user's scope is reported as "not found" (404), so its existence is not
+  confirmed; a record in scope that the user's roles may not act on is "forbidden" (403).
+- The system administrator and the security auditor see no person or case data at all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .roles import CASE_ROLES, Role
+
+if TYPE_CHECKING:
+    from .models import OrgUnit, User
+
+M = TypeVar("M", bound=Model)
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    APPROVE = "approve"
+    EXPORT = "export"
+    REVEAL = "reveal"
+    ADMINISTER = "administer"
+    READ_AUDIT_LOG = "read_audit_log"
+
+
+_ROLE_ALLOWS = {
+    Action.VIEW: lambda r: r.reads_cases,
+    Action.CHANGE: lambda r: r.changes_cases,
+    Action.APPROVE: lambda r: r.approves,
+    Action.EXPORT: lambda r: r.exports,
+    Action.REVEAL: lambda r: r.reveals_identity,
+    Action.ADMINISTER: lambda r: r is Role.SYSADMIN,
+    Action.READ_AUDIT_LOG: lambda r: r is Role.SECAUDIT,
+}
+
+
+def _active(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def role_allows(user: User, action: Action) -> bool:
+    """Whether any of the user's roles permits the action at all (scope aside)."""
+    if not _active(user):
+        return False
+    return any(_ROLE_ALLOWS[action](role) for role in user.roles)
+
+
+def reads_cases(user: User) -> bool:
+    return _active(user) and user.org_unit_id is not None and bool(user.roles & CASE_ROLES)
+
+
+def scope_units(user: User) -> QuerySet[OrgUnit]:
+    """The units whose records the user may see: their own unit and everything below it."""
+    from .models import OrgUnit
+
+    if not reads_cases(user):
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(path__startswith=user.org_unit.path)
+
+
+def _person_scope(queryset: QuerySet, user: User) -> QuerySet:
+    from .models import PersonLink
+
+    units = scope_units(user).values("pk")
+    linked = PersonLink.objects.filter(person=OuterRef("pk"), org_unit__in=units)
+    return queryset.filter(Q(org_unit__in=units) | Exists(linked))
+
+
+def _employer_scope(queryset: QuerySet, user: User) -> QuerySet:
+    from .models import EmployerLink
+
+    units = scope_units(user).values("pk")
+    linked = EmployerLink.objects.filter(employer=OuterRef("pk"), org_unit__in=units)
+    return queryset.filter(Q(org_unit__in=units) | Exists(linked))
+
+
+def _owned_by_unit(queryset: QuerySet, user: User) -> QuerySet:
+    return queryset.filter(org_unit__in=scope_units(user).values("pk"))
+
+
+# Models whose scope is not simply "owned by a unit in the user's subtree". Keyed by
+# "app_label.model_name" so that apps never import each other to get their rule applied.
+_SCOPE_RULES = {
+    "servicecenter.person": _person_scope,
+    "servicecenter.employer": _employer_scope,
+}
+
+
+def visible(queryset: QuerySet[M], user: User) -> QuerySet[M]:
+    """The part of ``queryset`` the user may see."""
+    model = queryset.model
+    label = model._meta.label_lower
+    if label == "servicecenter.auditevent":
+        return queryset if role_allows(user, Action.READ_AUDIT_LOG) else queryset.none()
+    if label == "servicecenter.orgunit":
+        if role_allows(user, Action.ADMINISTER):
+            return queryset
+        return queryset.filter(pk__in=scope_units(user).values("pk"))
+    if not reads_cases(user):
+        return queryset.none()
+    rule = _SCOPE_RULES.get(label, _owned_by_unit)
+    return rule(queryset, user)
+
+
+def in_scope(user: User, obj: Model) -> bool:
+    if not reads_cases(user):
+        return False
+    unit_path = _unit_path_of(obj)
+    if unit_path is not None:
+        return unit_path.startswith(user.org_unit.path)
+    return visible(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+
+
+def _unit_path_of(obj: Model) -> str | None:
+    """The owning unit's path for records scoped only by their unit; None when the rule is richer."""
+    if obj._meta.label_lower == "servicecenter.orgunit":
+        return obj.path
+    if obj._meta.label_lower in _SCOPE_RULES or not hasattr(obj, "org_unit_id"):
+        return None
+    return obj.org_unit.path
+
+
+def can(user: User, action: Action, obj: Model | None = None) -> bool:
+    """Whether the user may do ``action`` to ``obj`` (or, with no object, anywhere in their scope)."""
+    if not role_allows(user, action):
+        return False
+    if action in (Action.ADMINISTER, Action.READ_AUDIT_LOG) or obj is None:
+        return True
+    return in_scope(user, obj)
+
+
+def require(user: User, action: Action, obj: Model | None = None) -> None:
+    """Raise 404 when the object is outside the user's scope, 403 when the role does not allow it."""
+    if obj is not None and action not in (Action.ADMINISTER, Action.READ_AUDIT_LOG) and not in_scope(user, obj):
+        raise Http404("未找到该记录。")
+    if not can(user, action, obj):
+        raise PermissionDenied("您的角色无权执行此操作。")
+
+
+def get_visible_or_404(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
+    """Fetch one record through the policy; anything the user may not see is simply not found."""
+    try:
+        return visible(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该记录。") from None
+
+
+def assignable_units(user: User) -> QuerySet[OrgUnit]:
+    """Units a user may file new records under: their own and those below it."""
+    return scope_units(user).filter(is_active=True)

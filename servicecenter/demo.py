@@ -1,0 +1,120 @@
+"""Fictitious but valid demo data: names, resident ID numbers and credit codes with correct check
+digits, the demo organisation and its accounts. Used by ``seed_demo`` and by the tests."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from stdnum.cn import ric, uscc
+
+from .roles import Role
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强海燕红梅玉兰春梅晓东丽娟小红文斌金凤国平永明卫东淑珍凤英德明"
+STREETS = ["解放北路", "中兴中路", "胜利东路", "人民西路", "环城南路", "延安路", "城南大道", "江扬路", "市民大道", "百官街"]
+COMPANY_WORDS = ["越兴", "鉴湖", "兰亭", "会稽", "稽山", "上虞", "曹娥", "古越", "镜湖", "东湖", "若耶", "府山"]
+COMPANY_KINDS = [("纺织印染有限公司", "C"), ("机械制造有限公司", "C"), ("建筑工程有限公司", "E"),
+                 ("物流有限公司", "G"), ("餐饮管理有限公司", "H"), ("商贸有限公司", "F"),
+                 ("电子科技有限公司", "I"), ("物业服务有限公司", "O"), ("黄酒股份有限公司", "C"),
+                 ("家政服务有限公司", "O")]
+# Region codes in use for a long time, so that any birth year in the demo range looks plausible.
+ID_REGIONS = ["330602", "330624", "330681", "330683", "330621"]
+
+
+def resident_id(region: str, birth: datetime.date, serial: int, *, male: bool) -> str:
+    """A GB 11643 number with a correct check digit. ``serial`` 0–499 picks the order code."""
+    order = serial * 2 + (1 if male else 0)
+    body = f"{region}{birth:%Y%m%d}{order:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def credit_code(region: str, serial: int) -> str:
+    """A GB 32100 code for an enterprise (登记管理部门 9 工商, 类别 1 企业)."""
+    body = f"91{region}{serial:09d}"[:17]
+    body = body[:8] + "MA" + body[10:]  # the organisation part of post-2015 codes starts with letters
+    return body + uscc.calc_check_digit(body)
+
+
+def person_name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+    return rng.choice(SURNAMES) + given[:2]
+
+
+def mobile(rng: random.Random) -> str:
+    return rng.choice(["13", "15", "17", "18"]) + f"{rng.randrange(10**9):09d}"
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+
+
+ORGANISATION = [
+    UnitSpec("330600", "绍兴市职工服务中心", "city", None),
+    UnitSpec("330602", "越城区职工服务中心", "district", "330600"),
+    UnitSpec("330602001", "府山街道工会服务站", "station", "330602"),
+    UnitSpec("330602002", "塔山街道工会服务站", "station", "330602"),
+    UnitSpec("330604", "上虞区职工服务中心", "district", "330600"),
+    UnitSpec("330604001", "百官街道工会服务站", "station", "330604"),
+    UnitSpec("330604002", "曹娥街道工会服务站", "station", "330604"),
+    UnitSpec("330600I01", "市纺织产业工会", "industry", "330600"),
+    UnitSpec("330600I0101", "越兴纺织集团工会", "company", "330600I01"),
+    UnitSpec("330600I010101", "越兴印染厂工会", "base", "330600I0101"),
+]
+
+STATIONS = ["330602001", "330602002", "330604001", "330604002"]
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    username: str
+    full_name: str
+    unit: str
+    roles: tuple[Role, ...]
+
+
+ACCOUNTS = [
+    AccountSpec("sysadmin", "系统管理员", "330600", (Role.SYSADMIN,)),
+    AccountSpec("secaudit", "安全审计员", "330600", (Role.SECAUDIT,)),
+    AccountSpec("auditor", "审计员钱敏", "330600", (Role.AUDITOR,)),
+    AccountSpec("city_sup", "市中心主任周建国", "330600", (Role.SUPERVISOR,)),
+    AccountSpec("d1_sup", "越城区分管主席陈红梅", "330602", (Role.SUPERVISOR,)),
+    AccountSpec("d2_sup", "上虞区分管主席黄志强", "330604", (Role.SUPERVISOR,)),
+    AccountSpec("d1_accountant", "越城区会计许丽娟", "330602", (Role.ACCOUNTANT,)),
+    AccountSpec("d1_cashier", "越城区出纳沈小红", "330602", (Role.CASHIER,)),
+    AccountSpec("s11_clerk", "府山站接待员王芳", "330602001", (Role.CLERK,)),
+    AccountSpec("s11_worker", "府山站工作人员李强", "330602001", (Role.WORKER,)),
+    AccountSpec("s12_clerk", "塔山站接待员张敏", "330602002", (Role.CLERK,)),
+    AccountSpec("s21_clerk", "百官站接待员刘洋", "330604001", (Role.CLERK,)),
+]
+
+
+def people_rows(count: int, *, seed: int = 2026, offset: int = 0) -> Iterator[dict]:
+    """Deterministic people: unique ID numbers for indices ``offset`` .. ``offset + count``."""
+    rng = random.Random(seed + offset)
+    start = datetime.date(1960, 1, 1)
+    for i in range(offset, offset + count):
+        region = ID_REGIONS[i % len(ID_REGIONS)]
+        # 250 serials per (region, day), 5 regions: a million people span about 2.2 years of birthdays.
+        day_index, serial = divmod(i // len(ID_REGIONS), 250)
+        birth = start + datetime.timedelta(days=(day_index * 37) % 16000)
+        serial = serial + 250 * (((day_index * 37) // 16000) % 2)
+        male = rng.random() < 0.55
+        jobless = "unemployed" if rng.random() < 0.05 else ""
+        yield {
+            "name": person_name(rng),
+            "id_number": resident_id(region, birth, serial, male=male),
+            "phone": mobile(rng),
+            "address": f"绍兴市{rng.choice(STREETS)}{rng.randrange(1, 400)}号",
+            "is_union_member": rng.random() < 0.6,
+            "is_migrant_worker": rng.random() < 0.2,
+            "model_worker": "city" if rng.random() < 0.02 else "",
+            "jobless_certificate": jobless,
+            "jobless_certificate_number": f"SY3306{i:08d}" if jobless else "",
+        }

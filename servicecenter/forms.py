@@ -1,0 +1,129 @@
+"""Forms for the shared pages. They check what a field alone can check; rules that need the
+database (duplicates, scope) are raised by the service functions and shown at the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from .access import assignable_units, visible
+from .attachments import ALLOWED
+from .models import Employer, OrgUnit, Person, User
+from .validators import validate_phone, validate_resident_id, validate_uscc
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。连续输错多次，账号将被临时锁定。",
+        "inactive": "该账号已停用。",
+    }
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        return "　" * max(obj.depth - 1, 0) + obj.name
+
+
+class PersonForm(forms.ModelForm):
+    id_number = forms.CharField(label="身份证号码", max_length=25,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text",
+                                                              "placeholder": "18位，末位可为X"}))
+    org_unit = UnitChoiceField(label="登记单位", queryset=OrgUnit.objects.none())
+
+    class Meta:
+        model = Person
+        fields = ["name", "id_number", "phone", "address", "employer", "is_union_member", "union_card_number",
+                  "is_migrant_worker", "model_worker", "jobless_certificate", "jobless_certificate_number",
+                  "org_unit"]
+        widgets = {"name": forms.TextInput(attrs={"autofocus": True})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["employer"].queryset = visible(Employer.objects.order_by("name"), user)
+        self.fields["employer"].empty_label = "（无/不详）"
+        self.fields["phone"].required = True
+        if self.instance.pk:
+            del self.fields["id_number"]
+            del self.fields["org_unit"]
+        else:
+            self.fields["org_unit"].queryset = assignable_units(user)
+            self.fields["org_unit"].initial = user.org_unit_id
+
+    def clean_id_number(self) -> str:
+        return validate_resident_id(self.cleaned_data["id_number"])
+
+    def clean_phone(self) -> str:
+        return validate_phone(self.cleaned_data["phone"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("jobless_certificate") and not data.get("jobless_certificate_number"):
+            self.add_error("jobless_certificate_number", "请填写下岗证/失业证号码。")
+        if data.get("union_card_number") and not data.get("is_union_member"):
+            self.add_error("is_union_member", "填写了会员证号，请勾选“工会会员”。")
+        return data
+
+    def _post_clean(self) -> None:
+        # The service function builds and validates the instance; the form only checks input.
+        pass
+
+    def service_data(self) -> dict[str, Any]:
+        skip = {"id_number", "org_unit"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+
+class PersonLookupForm(forms.Form):
+    id_number = forms.CharField(label="身份证号码", max_length=25)
+
+    def clean_id_number(self) -> str:
+        return validate_resident_id(self.cleaned_data["id_number"])
+
+
+class EmployerForm(forms.ModelForm):
+    org_unit = UnitChoiceField(label="登记单位", queryset=OrgUnit.objects.none())
+
+    class Meta:
+        model = Employer
+        fields = ["name", "credit_code", "legal_representative", "address", "contact_person", "contact_phone",
+                  "industry", "union_status", "org_unit"]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["credit_code"]
+            del self.fields["org_unit"]
+        else:
+            self.fields["org_unit"].queryset = assignable_units(user)
+            self.fields["org_unit"].initial = user.org_unit_id
+
+    def clean_credit_code(self) -> str:
+        return validate_uscc(self.cleaned_data["credit_code"])
+
+    def clean_contact_phone(self) -> str:
+        phone = self.cleaned_data["contact_phone"]
+        return validate_phone(phone) if phone else ""
+
+    def _post_clean(self) -> None:
+        pass
+
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in {"credit_code", "org_unit"}}
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="文件", widget=forms.ClearableFileInput(
+        attrs={"accept": ",".join(sorted(set(ALLOWED) | set(ALLOWED.values())))}))
+    description = forms.CharField(label="说明", max_length=100, required=False)
+
+
+def add_service_error(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the field it names (or on top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -1,0 +1,401 @@
+"""The shared core: organisation tree, staff, people, employers and the records every app uses."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from . import encryption
+from .roles import Role
+
+# --- Organisation ---------------------------------------------------------------------------------
+
+
+class OrgUnit(models.Model):
+    """A node of the service hierarchy. ``path`` is the chain of codes from the root, so "this unit
+    and everything below it" is one indexed prefix query."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", "市职工服务中心"
+        DISTRICT = "district", "区县职工服务中心"
+        STATION = "station", "街道乡镇服务站"
+        POST = "post", "社区/村/楼宇服务点"
+        INDUSTRY = "industry", "产业工会"
+        COMPANY = "company", "局/总公司工会"
+        BASE = "base", "基层工会"
+
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children",
+                               verbose_name="上级单位")
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "组织单位"
+        ordering = ["path"]
+        indexes = [models.Index(fields=["path"], name="orgunit_path_prefix", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def compute_path(self) -> str:
+        return f"{self.parent.path if self.parent else '/'}{self.code}/"
+
+    def subtree(self) -> models.QuerySet[OrgUnit]:
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths of this unit and every unit above it, nearest last."""
+        codes = [c for c in self.path.split("/") if c]
+        return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+    def is_within(self, other: OrgUnit) -> bool:
+        return self.path.startswith(other.path)
+
+
+# --- Staff --------------------------------------------------------------------------------------------
+
+
+class User(AbstractUser):
+    """A staff account. It belongs to one unit; its roles apply to that unit and all below it."""
+
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, null=True, blank=True, related_name="staff",
+                                 verbose_name="所属单位")
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @cached_property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.role_grants.values_list("role", flat=True))
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class StaffRole(models.Model):
+    user = models.ForeignKey(User, models.CASCADE, related_name="role_grants", verbose_name="工作人员")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    granted_at = models.DateTimeField("授予时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "角色授予"
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="staffrole_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+# --- People and employers ---------------------------------------------------------------------------
+
+
+class Industry(models.TextChoices):
+    """GB/T 4754-2017 sections (门类), as the current national software lists them."""
+
+    A = "A", "农、林、牧、渔业"
+    B = "B", "采矿业"
+    C = "C", "制造业"
+    D = "D", "电力、热力、燃气及水生产和供应业"
+    E = "E", "建筑业"
+    F = "F", "批发和零售业"
+    G = "G", "交通运输、仓储和邮政业"
+    H = "H", "住宿和餐饮业"
+    I = "I", "信息传输、软件和信息技术服务业"  # noqa: E741
+    J = "J", "金融业"
+    K = "K", "房地产业"
+    L = "L", "租赁和商务服务业"
+    M = "M", "科学研究和技术服务业"
+    N = "N", "水利、环境和公共设施管理业"
+    O = "O", "居民服务、修理和其他服务业"  # noqa: E741
+    P = "P", "教育"
+    Q = "Q", "卫生和社会工作"
+    R = "R", "文化、体育和娱乐业"
+    S = "S", "公共管理、社会保障和社会组织"
+    T = "T", "国际组织"
+
+
+class Employer(models.Model):
+    class UnionStatus(models.TextChoices):
+        ESTABLISHED = "established", "已建会"
+        NONE = "none", "未建会"
+        PREPARING = "preparing", "筹建中"
+
+    name = models.CharField("单位名称", max_length=200, db_index=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    industry = models.CharField("所属行业", max_length=1, choices=Industry.choices, blank=True)
+    union_status = models.CharField("工会组建情况", max_length=12, choices=UnionStatus.choices,
+                                    default=UnionStatus.ESTABLISHED)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="登记单位")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用人单位"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """One row per real person (职工/来访人), deduplicated by resident ID number.
+
+    The ID number is stored only encrypted; ``id_number_hash`` finds it by exact match and
+    ``id_number_masked`` is what pages show without a reveal.
+    """
+
+    class Sex(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    class ModelWorker(models.TextChoices):
+        NONE = "", "非劳模"
+        NATIONAL = "national", "全国劳模"
+        PROVINCIAL = "provincial", "省部级劳模"
+        CITY = "city", "地市级劳模"
+        OTHER = "other", "其他"
+
+    class JoblessCertificate(models.TextChoices):
+        NONE = "", "无"
+        LAYOFF = "layoff", "下岗证"
+        UNEMPLOYED = "unemployed", "失业证"
+
+    name = models.CharField("姓名", max_length=50)
+    name_initials = models.CharField("拼音首字母", max_length=50, db_index=True, editable=False)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField("出生日期", editable=False)
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField("身份证号码", max_length=18, editable=False)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    employer = models.ForeignKey(Employer, models.SET_NULL, null=True, blank=True, related_name="people",
+                                 verbose_name="工作单位")
+    is_union_member = models.BooleanField("工会会员", default=False)
+    union_card_number = models.CharField("会员证号", max_length=30, blank=True)
+    is_migrant_worker = models.BooleanField("农民工", default=False)
+    model_worker = models.CharField("劳模类型", max_length=12, choices=ModelWorker.choices, blank=True, default="")
+    jobless_certificate = models.CharField("下岗证/失业证", max_length=12, choices=JoblessCertificate.choices,
+                                           blank=True, default="")
+    jobless_certificate_number = models.CharField("证件号码", max_length=30, blank=True)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="登记单位")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_hash"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "职工"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["org_unit", "-id"], name="person_unit_recent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        """The plaintext ID number. Callers that show it go through ``people.person_reveal_id``,
+        which checks the role and writes the audit event."""
+        return encryption.decrypt(self.id_number_encrypted)
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+    @property
+    def tags(self) -> list[str]:
+        out = []
+        if self.is_migrant_worker:
+            out.append("农民工")
+        if self.model_worker:
+            out.append(self.get_model_worker_display())
+        if self.jobless_certificate:
+            out.append(self.get_jobless_certificate_display())
+        if self.is_union_member:
+            out.append("工会会员")
+        return out
+
+
+class PersonLink(models.Model):
+    """A person registered elsewhere who has a record (or was attached) in this unit, so the unit's
+    staff may see them. Apps add one whenever they file a record about a person."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="links")
+    org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "org_unit"], name="personlink_unique")]
+
+
+class EmployerLink(models.Model):
+    employer = models.ForeignKey(Employer, models.CASCADE, related_name="links")
+    org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employer", "org_unit"], name="employerlink_unique")]
+
+
+# --- Attachments ------------------------------------------------------------------------------------
+
+
+class Attachment(models.Model):
+    """An uploaded file belonging to some record. Stored under a random name outside ``static/``;
+    only ``attachment_download`` serves it, after checking access to the owning record."""
+
+    content_type = models.ForeignKey(ContentType, models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    owner = GenericForeignKey("content_type", "object_id")
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    original_name = models.CharField("文件名", max_length=200)
+    stored_name = models.CharField(max_length=80, unique=True)
+    mime_type = models.CharField("类型", max_length=50)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField("说明", max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "附件"
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_owner")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --- Numbering, calendar, parameters ----------------------------------------------------------------
+
+
+class Sequence(models.Model):
+    """The last number issued per (kind, unit, year). Incremented inside the transaction that
+    creates the record, so a rolled-back record gives its number back: no gaps."""
+
+    kind = models.CharField(max_length=10)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "org_unit", "year"], name="sequence_unique")]
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday–Friday rule: a public holiday on a weekday, or a weekend day
+    that is worked (调休). Days not listed follow the weekday rule."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "节假日（休息）"
+        WORKDAY = "workday", "调休上班"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class Parameter(models.Model):
+    """A value set for a unit (and, where it matters, a year), overriding the value inherited from
+    above. Keys and defaults are declared in ``servicecenter/parameters.py``."""
+
+    key = models.CharField("参数", max_length=60)
+    org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="parameters", verbose_name="适用单位")
+    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    value = models.CharField("值", max_length=100)
+    note = models.CharField("备注", max_length=200, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    changed_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "业务参数"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "org_unit", "year"], name="parameter_unique"),
+            models.UniqueConstraint(fields=["key", "org_unit"], condition=models.Q(year__isnull=True),
+                                    name="parameter_unique_any_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+# --- Audit ----------------------------------------------------------------------------------------------
+
+
+class AuditEvent(models.Model):
+    """Append-only: a database trigger refuses UPDATE and DELETE (migration 0002)."""
+
+    class Event(models.TextChoices):
+        LOGIN = "login", "登录成功"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOGOUT = "logout", "退出登录"
+        REVEAL = "reveal", "查看敏感信息"
+        EXPORT = "export", "导出"
+        PRINT = "print", "打印"
+        STATE = "state", "状态变更"
+        CREATE = "create", "新建"
+        ATTACH = "attach", "关联他处人员"
+        DOWNLOAD = "download", "下载附件"
+        ROLE = "role", "角色变更"
+        PARAMETER = "parameter", "参数变更"
+        PASSWORD = "password", "修改密码"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "成功"
+        FAILURE = "failure", "失败"
+        DENIED = "denied", "拒绝"
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    # No foreign key: deleting a user must not need to touch (UPDATE) the append-only rows.
+    user_id = models.BigIntegerField("用户ID", null=True, blank=True)
+    username = models.CharField("用户名", max_length=150, blank=True, db_index=True)
+    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    event = models.CharField("事件", max_length=20, choices=Event.choices, db_index=True)
+    target_type = models.CharField("对象类型", max_length=50, blank=True)
+    target_id = models.CharField("对象ID", max_length=40, blank=True)
+    target_repr = models.CharField("对象", max_length=200, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    detail = models.CharField("详情", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"

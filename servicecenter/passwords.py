@@ -1,0 +1,45 @@
+"""Password rules beyond Django's own: three of four character classes, and not like the username."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+_CLASSES = [
+    (re.compile(r"[a-z]"), "小写字母"),
+    (re.compile(r"[A-Z]"), "大写字母"),
+    (re.compile(r"[0-9]"), "数字"),
+    (re.compile(r"[^a-zA-Z0-9]"), "符号"),
+]
+
+
+class CharacterClassesValidator:
+    def __init__(self, min_classes: int = 3) -> None:
+        self.min_classes = min_classes
+
+    def validate(self, password: str, user: Any = None) -> None:
+        found = sum(1 for pattern, _ in _CLASSES if pattern.search(password))
+        if found < self.min_classes:
+            raise ValidationError(
+                f"密码须包含小写字母、大写字母、数字、符号中的至少{self.min_classes}类。", code="password_classes"
+            )
+
+    def get_help_text(self) -> str:
+        return f"密码须包含小写字母、大写字母、数字、符号中的至少{self.min_classes}类。"
+
+
+class NotLikeUsernameValidator:
+    """Rejects a password that contains the username or its reverse, case-insensitively."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        username = (getattr(user, "username", "") or "").lower()
+        if len(username) < 3:
+            return
+        lowered = password.lower()
+        if username in lowered or username[::-1] in lowered:
+            raise ValidationError("密码不能包含用户名。", code="password_like_username")
+
+    def get_help_text(self) -> str:
+        return "密码不能包含用户名。"

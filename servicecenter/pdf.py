@@ -1,0 +1,68 @@
+"""Printable forms: a Django template rendered to an A4 PDF by WeasyPrint with a CJK font.
+
+Every form template extends ``print/base.html``, which sets the page size, margins and the
+``PDF_CJK_FONT_FAMILY`` font. Rendering refuses to run without that font rather than printing
+a form full of empty boxes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.encoding import escape_uri_path
+
+
+class PdfUnavailable(RuntimeError):
+    """The machine lacks what a Chinese PDF needs; the message says what to install."""
+
+
+@lru_cache(maxsize=1)
+def cjk_font_installed() -> bool:
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return False
+    try:
+        out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=20,  # noqa: S603
+                             check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return settings.PDF_CJK_FONT_FAMILY in out
+
+
+@lru_cache(maxsize=1)
+def harfbuzz_subsetter_available() -> bool:
+    """WeasyPrint subsets fonts with HarfBuzz when libharfbuzz-subset is loadable (and new enough);
+    otherwise it falls back to fontTools, which takes seconds per page on a CJK font."""
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+    except (ImportError, OSError):
+        return False
+    return harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
+def render_pdf(template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    if not cjk_font_installed():
+        raise PdfUnavailable(
+            f"无法生成PDF：服务器未安装中文字体“{settings.PDF_CJK_FONT_FAMILY}”（Debian 软件包 fonts-noto-cjk）。"
+        )
+    from weasyprint import HTML
+
+    html = render_to_string(template_name, {**context, "cjk_font": settings.PDF_CJK_FONT_FAMILY}, request=request)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def pdf_response(template_name: str, context: dict[str, Any], filename: str,
+                 request: HttpRequest | None = None) -> HttpResponse:
+    try:
+        content = render_pdf(template_name, context, request)
+    except PdfUnavailable as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{escape_uri_path(filename)}"
+    return response

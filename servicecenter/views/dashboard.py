@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ..access import Action, reads_cases, require, role_allows, visible
+from ..models import AuditEvent, Person
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict = {"reads_cases": reads_cases(user)}
+    if context["reads_cases"]:
+        today = timezone.localdate()
+        people = visible(Person.objects.all(), user)
+        context["people_today"] = people.filter(created_at__date=today).count()
+    if role_allows(user, Action.READ_AUDIT_LOG):
+        since = timezone.now() - timedelta(days=1)
+        context["failed_logins"] = AuditEvent.objects.filter(event=AuditEvent.Event.LOGIN_FAILED,
+                                                             at__gte=since).count()
+    context["is_sysadmin"] = role_allows(user, Action.ADMINISTER)
+    return render(request, "servicecenter/dashboard.html", context)
+
+
+def reports(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    return render(request, "servicecenter/reports.html", {})

@@ -1,0 +1,164 @@
+"""Person pages: list, register, look up by ID, attach, detail, edit, reveal, print, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import audit, people, registry
+from ..access import Action, can, get_visible_or_404, require, visible
+from ..attachments import attachment_add
+from ..exports import register_response
+from ..filters import PersonFilter
+from ..forms import AttachmentForm, PersonForm, PersonLookupForm, add_service_error
+from ..listing import paginate
+from ..models import Attachment, Person
+from ..pdf import pdf_response
+from ..registers import PERSON_REGISTER
+
+
+def _people(request: HttpRequest):  # noqa: ANN202
+    return visible(Person.objects.select_related("org_unit", "employer"), request.user)
+
+
+def person_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    filterset = PersonFilter(request.GET or None, queryset=_people(request), user=request.user)
+    page, query = paginate(request, filterset.qs)
+    return render(request, "people/list.html", {
+        "filter": filterset, "page": page, "query": query,
+        "can_export": can(request.user, Action.EXPORT), "can_change": can(request.user, Action.CHANGE),
+    })
+
+
+def person_export(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.EXPORT)
+    filterset = PersonFilter(request.GET or None, queryset=_people(request), user=request.user)
+    return register_response(PERSON_REGISTER, filterset.qs.order_by("id"), request=request,
+                             unit_name=request.user.org_unit.name, detail=request.GET.urlencode())
+
+
+def person_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.CHANGE)
+    foreign = None
+    if request.method == "POST":
+        form = PersonForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                person = people.person_create(by=request.user, org_unit=form.cleaned_data["org_unit"],
+                                              id_number=form.cleaned_data["id_number"], **form.service_data())
+            except people.DuplicatePerson as exc:
+                add_service_error(form, exc)
+                found = people.person_lookup(by=request.user, id_number=form.cleaned_data["id_number"])
+                foreign = found if isinstance(found, people.ForeignPerson) else None
+                existing = found if isinstance(found, Person) else None
+                return render(request, "people/form.html", {"form": form, "foreign": foreign,
+                                                            "existing": existing, "is_new": True})
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已登记：{person.name}")
+                return redirect("person_detail", pk=person.pk)
+    else:
+        form = PersonForm(user=request.user, initial={"id_number": request.GET.get("id_number", "")[:25]})
+    return render(request, "people/form.html", {"form": form, "is_new": True})
+
+
+def person_lookup(request: HttpRequest) -> HttpResponse:
+    """Exact ID lookup: in scope → the person; elsewhere → a card to attach; unknown → register."""
+    require(request.user, Action.VIEW)
+    form = PersonLookupForm(request.GET or None)
+    context = {"form": form}
+    if form.is_valid():
+        number = form.cleaned_data["id_number"]
+        found = people.person_lookup(by=request.user, id_number=number)
+        if isinstance(found, Person):
+            return redirect("person_detail", pk=found.pk)
+        if found is None:
+            messages.info(request, "系统中没有该身份证号码，请登记新人员。")
+            return redirect(f"/people/new/?id_number={number}")
+        context.update(foreign=found, id_number=number)
+    return render(request, "people/lookup.html", context)
+
+
+@require_POST
+def person_attach(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.CHANGE)
+    form = PersonLookupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "people/lookup.html", {"form": form}, status=400)
+    try:
+        person = people.person_attach(by=request.user, id_number=form.cleaned_data["id_number"],
+                                      org_unit=request.user.org_unit)
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return render(request, "people/lookup.html", {"form": form}, status=400)
+    messages.success(request, f"已将 {person.name} 关联到本单位。")
+    return redirect("person_detail", pk=person.pk)
+
+
+def person_detail(request: HttpRequest, pk: int, revealed_id: str = "") -> HttpResponse:
+    person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
+    attachments = Attachment.objects.filter(content_type__model="person", content_type__app_label="servicecenter",
+                                            object_id=person.pk).select_related("uploaded_by")
+    return render(request, "people/detail.html", {
+        "person": person, "revealed_id": revealed_id, "sections": registry.person_sections(person, request.user),
+        "attachments": attachments, "attachment_form": AttachmentForm(),
+        "can_change": can(request.user, Action.CHANGE, person),
+        "can_reveal": can(request.user, Action.REVEAL, person),
+    })
+
+
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    number = people.person_reveal_id(by=request.user, person=person, request=request)
+    return person_detail(request, pk, revealed_id=number)
+
+
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.select_related("org_unit"), request.user, pk=pk)
+    require(request.user, Action.CHANGE, person)
+    if request.method == "POST":
+        form = PersonForm(request.POST, instance=person, user=request.user)
+        if form.is_valid():
+            try:
+                people.person_update(by=request.user, person=person, **form.service_data())
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, "已保存。")
+                return redirect("person_detail", pk=person.pk)
+    else:
+        form = PersonForm(instance=person, user=request.user)
+    return render(request, "people/form.html", {"form": form, "person": person})
+
+
+def person_print(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
+    audit.record(audit.Event.PRINT, request=request, target=person, detail="职工信息卡")
+    return pdf_response("people/card_pdf.html", {"person": person}, f"职工信息卡-{person.name}.pdf", request)
+
+
+@require_POST
+def person_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
+    require(request.user, Action.CHANGE, person)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment_add(by=request.user, owner=person, upload=form.cleaned_data["file"],
+                           description=form.cleaned_data["description"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "附件已上传。")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("person_detail", pk=person.pk)
