@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -73,12 +74,18 @@ class OrgUnitAdmin(SysadminOnly):
         return False  # units own records; deactivate instead
 
 
-class StaffForm(forms.ModelForm):
+class StaffCreationForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "full_name", "org_unit"]
+
+
+class StaffForm(UserChangeForm):
     roles = forms.MultipleChoiceField(label="角色", choices=Role.choices, required=False,
                                       widget=forms.CheckboxSelectMultiple,
                                       help_text="系统管理员、安全审计员与业务角色不能兼任。")
 
-    class Meta:
+    class Meta(UserChangeForm.Meta):
         model = User
         fields = ["username", "password", "full_name", "phone", "org_unit", "is_active"]
 
@@ -103,6 +110,7 @@ class StaffForm(forms.ModelForm):
 @admin.register(User, site=admin_site)
 class StaffAdmin(SysadminOnly, UserAdmin):
     form = StaffForm
+    add_form = StaffCreationForm
     list_display = ["username", "full_name", "org_unit", "role_list", "is_active", "last_login"]
     list_filter = ["is_active", "role_grants__role"]
     search_fields = ["username", "full_name"]
