@@ -150,7 +150,7 @@ class Employer(models.Model):
     union_status = models.CharField("工会组建情况", max_length=12, choices=UnionStatus.choices,
                                     default=UnionStatus.ESTABLISHED)
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="登记单位")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     history = HistoricalRecords()
@@ -205,7 +205,7 @@ class Person(models.Model):
                                            blank=True, default="")
     jobless_certificate_number = models.CharField("证件号码", max_length=30, blank=True)
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="登记单位")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_hash"])
@@ -250,7 +250,7 @@ class PersonLink(models.Model):
 
     person = models.ForeignKey(Person, models.CASCADE, related_name="links")
     org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -260,7 +260,7 @@ class PersonLink(models.Model):
 class EmployerLink(models.Model):
     employer = models.ForeignKey(Employer, models.CASCADE, related_name="links")
     org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -340,7 +340,7 @@ class Parameter(models.Model):
     year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
     value = models.CharField("值", max_length=100)
     note = models.CharField("备注", max_length=200, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True)
     changed_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:

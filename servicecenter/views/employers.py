@@ -49,9 +49,9 @@ def employer_new(request: HttpRequest) -> HttpResponse:
                     by=request.user, org_unit=form.cleaned_data["org_unit"],
                     credit_code=form.cleaned_data["credit_code"], **form.service_data())
             except employers.DuplicateEmployer as exc:
+                code = form.cleaned_data["credit_code"]
                 add_service_error(form, exc)
-                found = employers.employer_lookup(by=request.user, credit_code=form.cleaned_data["credit_code"])
-                existing = found
+                existing = employers.employer_lookup(by=request.user, credit_code=code)
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:

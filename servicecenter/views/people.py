@@ -51,8 +51,9 @@ def person_new(request: HttpRequest) -> HttpResponse:
                 person = people.person_create(by=request.user, org_unit=form.cleaned_data["org_unit"],
                                               id_number=form.cleaned_data["id_number"], **form.service_data())
             except people.DuplicatePerson as exc:
+                number = form.cleaned_data["id_number"]
                 add_service_error(form, exc)
-                found = people.person_lookup(by=request.user, id_number=form.cleaned_data["id_number"])
+                found = people.person_lookup(by=request.user, id_number=number)
                 foreign = found if isinstance(found, people.ForeignPerson) else None
                 existing = found if isinstance(found, Person) else None
                 return render(request, "people/form.html", {"form": form, "foreign": foreign,

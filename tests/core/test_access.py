@@ -1,0 +1,112 @@
+"""The permission matrix of servicecenter/access.py: roles × where the record sits × actions.
+
+A user sits at district 330602. Records sit at that district (own), at one of its stations
+(child), at the other district (sibling) and at the city (parent). Grants flow downward only.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from servicecenter.access import Action, can, get_visible_or_404, require, visible
+from servicecenter.models import Employer, Person, PersonLink, User
+from servicecenter.roles import Role
+from servicecenter.staff import staff_set_roles
+from tests.conftest import make_person
+
+PLACES = {"own": "330602", "child": "330602001", "sibling": "330604", "parent": "330600"}
+ACTIONS = [Action.VIEW, Action.CHANGE, Action.APPROVE, Action.EXPORT]
+
+ALLOWED = {
+    Role.CLERK: {Action.VIEW, Action.CHANGE},
+    Role.WORKER: {Action.VIEW, Action.CHANGE},
+    Role.SUPERVISOR: {Action.VIEW, Action.CHANGE, Action.APPROVE, Action.EXPORT},
+    Role.ACCOUNTANT: {Action.VIEW, Action.CHANGE, Action.EXPORT},
+    Role.CASHIER: {Action.VIEW, Action.CHANGE},
+    Role.AUDITOR: {Action.VIEW, Action.EXPORT},
+    Role.SYSADMIN: set(),
+    Role.SECAUDIT: set(),
+}
+
+
+@pytest.fixture
+def records(users, units) -> dict[str, Person]:
+    # Registered by the city supervisor, who may file records anywhere below the city.
+    by = users["city_sup"]
+    return {place: make_person(by, units[code], name=f"{place}职工") for place, code in PLACES.items()}
+
+
+@pytest.fixture
+def user_with_role(units):
+    def build(role: Role) -> User:
+        user = User.objects.create(username=f"matrix_{role.value}", org_unit=units["330602"])
+        staff_set_roles(user=user, roles=[role])
+        return User.objects.get(pk=user.pk)
+
+    return build
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_permission_matrix(role, records, user_with_role):
+    user = user_with_role(role)
+    for place, record in records.items():
+        in_scope = place in ("own", "child")
+        for action in ACTIONS:
+            expected = in_scope and action in ALLOWED[role]
+            assert can(user, action, record) is expected, (role, place, action)
+        seen = set(visible(Person.objects.all(), user).values_list("pk", flat=True))
+        assert (record.pk in seen) is (in_scope and Action.VIEW in ALLOWED[role]), (role, place)
+
+
+def test_require_is_404_outside_scope_and_403_for_a_role_that_may_not(records, users):
+    auditor_at_district = users["d1_sup"]
+    with pytest.raises(Http404):
+        require(auditor_at_district, Action.VIEW, records["sibling"])
+    with pytest.raises(PermissionDenied):
+        require(users["auditor"], Action.CHANGE, records["child"])
+    require(users["auditor"], Action.VIEW, records["child"])
+
+
+def test_get_visible_or_404_hides_out_of_scope_and_malformed_keys(records, users):
+    clerk = users["s11_clerk"]
+    assert get_visible_or_404(Person.objects.all(), clerk, pk=records["child"].pk) == records["child"]
+    for bad in (records["sibling"].pk, records["parent"].pk, 10**9, "abc"):
+        with pytest.raises(Http404):
+            get_visible_or_404(Person.objects.all(), clerk, pk=bad)
+
+
+def test_station_clerk_sees_own_station_only(records, users):
+    assert set(visible(Person.objects.all(), users["s11_clerk"])) == {records["child"]}
+    assert set(visible(Person.objects.all(), users["s12_clerk"])) == set()
+    assert set(visible(Person.objects.all(), users["city_sup"])) == set(records.values())
+
+
+def test_a_link_makes_a_person_visible_in_the_linked_unit(records, users, units):
+    PersonLink.objects.create(person=records["sibling"], org_unit=units["330602002"])
+    assert records["sibling"] in visible(Person.objects.all(), users["s12_clerk"])
+    assert records["sibling"] not in visible(Person.objects.all(), users["s11_clerk"])
+
+
+def test_system_admin_and_security_auditor_see_no_case_data(records, users):
+    for username in ("sysadmin", "secaudit"):
+        assert not visible(Person.objects.all(), users[username]).exists()
+        assert not visible(Employer.objects.all(), users[username]).exists()
+
+
+def test_inactive_or_anonymous_users_can_do_nothing(records, users):
+    from django.contrib.auth.models import AnonymousUser
+
+    clerk = users["s11_clerk"]
+    clerk.is_active = False
+    assert not can(clerk, Action.VIEW, records["child"])
+    assert not visible(Person.objects.all(), AnonymousUser()).exists()
+
+
+def test_roles_of_one_user_combine(users, records):
+    user = users["s11_clerk"]
+    staff_set_roles(user=user, roles=[Role.CLERK, Role.SUPERVISOR])
+    user = User.objects.get(pk=user.pk)
+    assert can(user, Action.APPROVE, records["child"])
+    assert not can(user, Action.APPROVE, records["own"])  # the district is above the station
