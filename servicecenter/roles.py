@@ -33,8 +33,9 @@ class Role(models.TextChoices):
 
     @property
     def reveals_identity(self) -> bool:
-        """Roles whose work needs the full ID number (identity checks, legal papers, audits)."""
-        return self in {Role.CLERK, Role.WORKER, Role.SUPERVISOR, Role.AUDITOR}
+        """Roles whose work needs the full ID number (identity checks, legal papers). The auditor
+        reads masked numbers: the read-only role makes no POST at all."""
+        return self in {Role.CLERK, Role.WORKER, Role.SUPERVISOR}
 
     @property
     def duty_group(self) -> str:

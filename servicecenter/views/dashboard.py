@@ -5,11 +5,13 @@ from datetime import timedelta
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from ..access import Action, reads_cases, require, role_allows, visible
 from ..models import AuditEvent, Person
 
 
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
     context: dict = {"reads_cases": reads_cases(user)}
@@ -25,6 +27,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "servicecenter/dashboard.html", context)
 
 
+@require_safe
 def reports(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     return render(request, "servicecenter/reports.html", {})
