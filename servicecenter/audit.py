@@ -16,7 +16,8 @@ Outcome = AuditEvent.Outcome
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    # django-axes has already resolved the client address (proxy-aware); use the same one.
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
 
 
 def record(

@@ -1,10 +1,12 @@
-"""Password rules beyond Django's own: three of four character classes, and not like the username."""
+"""Password rules beyond Django's own: at least N characters (with a Chinese message), three of four
+character classes, and not like the username. ``settings.AUTH_PASSWORD_VALIDATORS`` lists them."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 _CLASSES = [
@@ -13,6 +15,17 @@ _CLASSES = [
     (re.compile(r"[0-9]"), "数字"),
     (re.compile(r"[^a-zA-Z0-9]"), "符号"),
 ]
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with a Chinese message: Django 5.2 changed the message's msgid (to
+    ``%d``) and its zh_Hans catalogue still only translates the old one, so users saw English."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短：至少需要 {self.min_length} 个字符。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少 {self.min_length} 个字符。"
 
 
 class CharacterClassesValidator:

@@ -25,7 +25,8 @@ PG_BACKWARD = [f"DROP TRIGGER IF EXISTS auditevent_append_only ON {TABLE}",
 def forward(apps, schema_editor):
     statements = {"sqlite": SQLITE_FORWARD, "postgresql": PG_FORWARD}.get(schema_editor.connection.vendor, [])
     for sql in statements:
-        schema_editor.execute(sql)
+        # params=None: the PL/pgSQL body contains a literal % that must not be read as a placeholder.
+        schema_editor.execute(sql, params=None)
 
 
 def backward(apps, schema_editor):
