@@ -32,7 +32,9 @@ def cjk_font_installed() -> bool:
                              check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return False
-    return settings.PDF_CJK_FONT_FAMILY in out
+    # One line per font, its family names separated by commas: match a whole name.
+    families = {name.strip() for line in out.splitlines() for name in line.split(",")}
+    return settings.PDF_CJK_FONT_FAMILY in families
 
 
 @lru_cache(maxsize=1)
@@ -47,11 +49,19 @@ def harfbuzz_subsetter_available() -> bool:
 
 
 def render_pdf(template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> bytes:
+    """The template (extending ``print/base.html``) as an A4 PDF. Raises ``PdfUnavailable``, with
+    a message an operator can act on, when the machine cannot produce a readable Chinese PDF."""
     if not cjk_font_installed():
         raise PdfUnavailable(
-            f"无法生成PDF：服务器未安装中文字体“{settings.PDF_CJK_FONT_FAMILY}”（Debian 软件包 fonts-noto-cjk）。"
+            f"无法生成PDF：服务器未安装中文字体“{settings.PDF_CJK_FONT_FAMILY}”"
+            "（请安装 Debian 软件包 fonts-noto-cjk，或用 PDF_CJK_FONT_FAMILY 指定已安装的中文字体）。"
         )
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz libraries missing
+        raise PdfUnavailable(
+            f"无法生成PDF：WeasyPrint 不可用（{exc}）。请安装 Debian 软件包 libpango-1.0-0 与 libpangoft2-1.0-0。"
+        ) from exc
 
     html = render_to_string(template_name, {**context, "cjk_font": settings.PDF_CJK_FONT_FAMILY}, request=request)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()

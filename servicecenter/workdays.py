@@ -13,6 +13,7 @@ from .models import CalendarDay
 # Longer than any real run of consecutive days off (Spring Festival + weekends), so one query
 # covers a whole deadline computation.
 _SPAN_MARGIN = 40
+_ONE_DAY = datetime.timedelta(days=1)
 
 
 def _exceptions(start: datetime.date, end: datetime.date) -> dict[datetime.date, str]:
@@ -34,34 +35,56 @@ def is_working_day(day: datetime.date) -> bool:
 
 def add_working_days(day: datetime.date, n: int) -> datetime.date:
     """The date ``n`` working days after ``day`` (``day`` itself not counted). ``n`` = 0 returns
-    ``day`` unchanged; a negative ``n`` counts backwards."""
+    ``day`` unchanged; a negative ``n`` counts backwards.
+
+    One query: the calendar rows of a window wide enough for ``n`` working days. Only if the
+    administrator has declared a longer run of days off than the window allows does it read the
+    next window rather than guess.
+    """
     if n == 0:
         return day
-    step = 1 if n > 0 else -1
-    span = datetime.timedelta(days=abs(n) * 2 + _SPAN_MARGIN)
-    lo, hi = (day, day + span) if step > 0 else (day - span, day)
-    exceptions = _exceptions(lo, hi)
+    step = _ONE_DAY if n > 0 else -_ONE_DAY
     remaining, current = abs(n), day
-    while remaining:
-        current += datetime.timedelta(days=step)
-        if _is_working(current, exceptions):
-            remaining -= 1
-    return current
+    window = datetime.timedelta(days=remaining * 2 + _SPAN_MARGIN)
+    while True:
+        edge = current + window if n > 0 else current - window
+        exceptions = _exceptions(current + step, edge) if n > 0 else _exceptions(edge, current + step)
+        while current != edge:
+            current += step
+            if _is_working(current, exceptions):
+                remaining -= 1
+                if not remaining:
+                    return current
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days after ``start`` up to and including ``end``; negative if ``end`` is earlier.
+    """The working days one steps onto going from ``start`` to ``end``: forwards, those after
+    ``start`` up to and including ``end``; backwards, those before ``start`` down to and including
+    ``end``, counted negative. So ``working_days_between(d, add_working_days(d, n)) == n`` for
+    every ``d`` and ``n`` (and swapping two working days only changes the sign).
 
-    So ``working_days_between(d, add_working_days(d, n)) == n``.
+    One query, and no walk over the days: Monday-to-Friday days are counted by arithmetic, then
+    each calendar row in the range corrects the count (a holiday on a weekday −1, a worked
+    weekend day +1).
     """
-    if end == start:
+    if end >= start:
+        return _working_days_in(start + _ONE_DAY, end)
+    return -_working_days_in(end, start - _ONE_DAY)
+
+
+def _working_days_in(first: datetime.date, last: datetime.date) -> int:
+    """Working days from ``first`` to ``last``, both included (0 if ``last`` is earlier)."""
+    if last < first:
         return 0
-    if end < start:
-        return -working_days_between(end, start)
-    exceptions = _exceptions(start, end)
-    return sum(
-        _is_working(start + datetime.timedelta(days=i), exceptions) for i in range(1, (end - start).days + 1)
-    )
+    weeks, rest = divmod((last - first).days + 1, 7)
+    count = weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(rest))
+    for day, kind in CalendarDay.objects.filter(date__range=(first, last)).values_list("date", "kind"):
+        weekday = day.weekday() < 5
+        if kind == CalendarDay.Kind.HOLIDAY and weekday:
+            count -= 1
+        elif kind == CalendarDay.Kind.WORKDAY and not weekday:
+            count += 1
+    return count
 
 
 def calendar_rows(model: type = CalendarDay, years: range | None = None) -> list:
