@@ -1,5 +1,10 @@
 # 职工服务中心管理系统 — the two commands a new user needs: `make run` and `make test`.
-PYTHON ?= python3.11
+#
+# PYTHON: any Python 3.11. Default: `python3.11` if it is a working 3.11, else `python3` if that is
+# 3.11 (Debian 12's python3 is). Evaluated only when the virtualenv is (re)built.
+PYTHON ?= $(shell for p in python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1 && { command -v $$p; break; }; \
+	done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -9,7 +14,8 @@ PORT ?= 8000
 .PHONY: run test test-pg e2e bench lint install migrate seed clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "需要 Python 3.11：未找到 python3.11，python3 也不是 3.11（可用 make PYTHON=/path/to/python3.11 指定）"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "需要 Python 3.11，$(PYTHON) 不是"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -27,15 +33,29 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+## The whole test suite except the browser journeys: lint, migrations up to date, pytest.
+## SQLite by default; set DATABASE_URL for PostgreSQL (or use `make test-pg`).
 test: install
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2 -m "not e2e" $(PYTEST_ARGS)
 
-## Real-browser journeys (Debian chromium)
+## `make test` against a throwaway PostgreSQL server (needs the postgresql package, not a running server)
+test-pg: install
+	tests/pg/with-postgres.sh $(MAKE) --no-print-directory test
+
+## Real-browser journeys (Debian chromium). E2E_ALLOW_EMPTY=1 (used by .ci/run) accepts a tests/e2e
+## folder with no tests yet (pytest exit code 5); any other failure still fails.
 e2e: install
-	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+	@echo "$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)"
+	@rc=0; $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ] && [ "$(E2E_ALLOW_EMPTY)" = 1 ]; then \
+		echo "tests/e2e：尚无浏览器测试（pytest 退出码 5），E2E_ALLOW_EMPTY=1，视为通过"; rc=0; fi; \
+	exit $$rc
+
+## Benchmarks at scale: each script in bench/ is run as bench/README.md describes (no single command yet)
+bench: install
+	@echo "基准测试：见 bench/README.md"
 
 lint: install
 	$(VENV)/bin/ruff check .
