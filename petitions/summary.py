@@ -1,11 +1,167 @@
-"""What the 信访接待 app contributes to shared pages and the monthly summary."""
+"""What the 信访接待 app contributes to shared pages and the monthly summary.
+
+- ``person_section(person, user)``: the person's petitions the user may see. A confidential case
+  is listed only to those who may see its complainant, or the person page would name them.
+- ``employer_section(employer, user)``: petitions about the employer and notices issued to it.
+- ``dashboard_section(user)``: today's visits, my open cases, overdue, due soon, escalations.
+- ``month_summary(unit, year, month)``: the month's figures for ``unit`` and everything below it.
+"""
 
 from __future__ import annotations
 
+import calendar
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from servicecenter.access import Action, role_allows
+from servicecenter.models import OrgUnit
 from servicecenter.registry import Section
+
+from .confidentiality import complainant, identity_q
+from .models import FollowUp, Notice, Petition
+from .selectors import (
+    due_soon_days,
+    due_soon_q,
+    escalation_inbox,
+    notices_for,
+    overdue_open_q,
+    pending_follow_ups,
+    petitions_for,
+    reviews_awaiting,
+    task_targets_received,
+)
+
+SECTION_LIMIT = 20
+DASHBOARD_LIMIT = 8
 
 
 def person_section(person: Any, user: Any) -> Section:
-    return Section(title="信访接待")
+    qs = petitions_for(user).filter(identity_q(user), person=person).order_by("-received_at")
+    rows = list(qs[:SECTION_LIMIT])
+    return Section(title="信访接待", template="petitions/section_petitions.html",
+                   context={"petitions": rows, "more": len(rows) == SECTION_LIMIT, "show_person": False})
+
+
+def employer_section(employer: Any, user: Any) -> Section:
+    rows = list(petitions_for(user).filter(employer=employer).order_by("-received_at")[:SECTION_LIMIT])
+    for p in rows:
+        p.complainant = complainant(p, user, shown=p.identity_shown)
+    notices = list(notices_for(user).filter(employer=employer).order_by("-issued_on")[:SECTION_LIMIT])
+    return Section(title="信访接待与维权通知书", template="petitions/section_employer.html",
+                   context={"petitions": rows, "notices": notices, "show_person": True})
+
+
+def _with_complainants(rows: list[Petition], user: Any) -> list[Petition]:
+    for p in rows:
+        p.complainant = complainant(p, user, shown=p.identity_shown)
+    return rows
+
+
+def dashboard_section(user: Any) -> Section:
+    """The dashboard card. ``context`` holds:
+
+    - ``today_visits`` (int): petitions received today in the user's scope;
+    - ``my_open`` (list, ≤ 8) and ``my_open_count``: open cases the user handles;
+    - ``overdue`` (list, ≤ 8) and ``overdue_count``: open cases past their due date;
+    - ``due_soon`` (list, ≤ 8), ``due_soon_count`` and ``due_soon_days`` (the parameter);
+    - ``escalations`` (list of ``Escalation``, supervisors only): group/urgent cases awaiting
+      this unit's acknowledgement;
+    - ``reviews`` (list of ``FollowUp``, supervisors only): unsatisfied follow-ups to decide;
+    - ``follow_ups_count``: closed cases waiting for their follow-up visit;
+    - ``tasks_pending`` (int): 交办事项 addressed to the user's unit not yet reported.
+    Each petition in the lists carries ``.complainant`` (masked where it must be).
+    """
+    today = timezone.localdate()
+    base = petitions_for(user)
+    days = due_soon_days(user)
+    mine = base.filter(handler_id=user.pk, status__in=Petition.OPEN_STATES).order_by("due_date")
+    overdue = base.filter(overdue_open_q(today)).order_by("due_date")
+    soon = base.filter(due_soon_q(days, today)).order_by("due_date")
+    supervisor = role_allows(user, Action.APPROVE)
+    context = {
+        "today_visits": base.filter(accepted_on=today).count(),
+        "my_open": _with_complainants(list(mine[:DASHBOARD_LIMIT]), user),
+        "my_open_count": mine.count(),
+        "overdue": _with_complainants(list(overdue[:DASHBOARD_LIMIT]), user),
+        "overdue_count": overdue.count(),
+        "due_soon": _with_complainants(list(soon[:DASHBOARD_LIMIT]), user),
+        "due_soon_count": soon.count(),
+        "due_soon_days": days,
+        "escalations": list(escalation_inbox(user)) if supervisor else [],
+        "reviews": list(reviews_awaiting(user)) if supervisor else [],
+        "follow_ups_count": pending_follow_ups(user).count(),
+        "tasks_pending": task_targets_received(user).filter(status="pending").count(),
+        "is_supervisor": supervisor,
+        "user_pk": user.pk,
+    }
+    return Section(title="信访接待", template="petitions/dashboard_section.html", context=context, url="/petitions/")
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def month_summary(unit: OrgUnit, year: int, month: int) -> dict[str, Any]:
+    """The month's figures for ``unit`` and everything below it (no user scope: the caller has
+    already checked the user may see ``unit``).
+
+    received, by_channel / by_category ({label: count}), group (群体性), closed (closed in the
+    month), closed_on_time, on_time_rate (% of closed), received_closed (received in the month and
+    closed by its end), closure_rate (% of received), overdue_open (open past due at month end),
+    follow_ups, satisfied / fairly / unsatisfied, satisfaction_rate (满意+基本满意, % of follow-ups),
+    notices. Rates are ``Decimal`` percentages with one decimal, or None when there is nothing to
+    divide by.
+    """
+    tz = timezone.get_current_timezone()
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    subtree = Petition.objects.filter(org_unit__path__startswith=unit.path)
+
+    received = subtree.filter(received_at__gte=start, received_at__lt=end)
+    figures = received.aggregate(
+        received=Count("pk"),
+        group=Count("pk", filter=Q(is_group=True)),
+        received_closed=Count("pk", filter=Q(closed_at__lt=end)),
+    )
+    channel_labels = dict(Petition.Channel.choices)
+    by_channel = dict.fromkeys(channel_labels.values(), 0)
+    for code, n in received.values_list("channel").annotate(n=Count("pk")).order_by():
+        by_channel[channel_labels.get(code, code)] = n
+    by_category = dict(received.values_list("category__name").annotate(n=Count("pk")).order_by("category__order"))
+
+    closed = subtree.filter(closed_at__gte=start, closed_at__lt=end).aggregate(
+        closed=Count("pk"), closed_on_time=Count("pk", filter=Q(was_overdue=False)))
+    overdue_open = subtree.filter(received_at__lt=end).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=end), due_date__lt=last, paused_since__isnull=True).count()
+
+    follow_ups = FollowUp.objects.filter(petition__org_unit__path__startswith=unit.path,
+                                         status=FollowUp.Status.DONE, done_at__gte=start, done_at__lt=end)
+    sat = follow_ups.aggregate(
+        follow_ups=Count("pk"),
+        satisfied=Count("pk", filter=Q(satisfaction=FollowUp.Satisfaction.SATISFIED)),
+        fairly=Count("pk", filter=Q(satisfaction=FollowUp.Satisfaction.FAIRLY)),
+        unsatisfied=Count("pk", filter=Q(satisfaction=FollowUp.Satisfaction.UNSATISFIED)),
+    )
+    notices = Notice.objects.filter(petition__org_unit__path__startswith=unit.path,
+                                    issued_on__gte=first, issued_on__lte=last).count()
+    return {
+        "unit": unit.name, "year": year, "month": month,
+        **figures,
+        "by_channel": by_channel,
+        "by_category": by_category,
+        **closed,
+        "on_time_rate": _rate(closed["closed_on_time"], closed["closed"]),
+        "closure_rate": _rate(figures["received_closed"], figures["received"]),
+        "overdue_open": overdue_open,
+        **sat,
+        "satisfaction_rate": _rate(sat["satisfied"] + sat["fairly"], sat["follow_ups"]),
+        "notices": notices,
+    }

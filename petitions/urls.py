@@ -4,5 +4,24 @@ from . import views
 
 app_name = "petitions"
 urlpatterns = [
-    path("", views.landing, name="landing"),
+    path("", views.petition_list, name="landing"),
+    path("", views.petition_list, name="list"),
+    path("new/", views.petition_new, name="new"),
+    path("export.xlsx", views.petition_export, name="export"),
+    path("escalations/", views.escalation_list, name="escalations"),
+    path("follow-ups/", views.follow_up_list, name="follow_ups"),
+    path("notices/", views.notice_list, name="notices"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/new/", views.task_new, name="task_new"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/targets/<int:pk>/report/", views.task_report, name="task_report"),
+    path("<int:pk>/", views.petition_detail, name="detail"),
+    path("<int:pk>/print.pdf", views.petition_print, name="print"),
+    path("<int:pk>/report.pdf", views.petition_report_print, name="report_print"),
+    path("<int:pk>/attachments/", views.petition_attachment_add, name="attachment_add"),
+    path("<int:pk>/notices/<int:notice_pk>/response/", views.notice_response, name="notice_response"),
+    path("<int:pk>/notices/<int:notice_pk>/print.pdf", views.notice_print, name="notice_print"),
+    # One POST-only URL per step: /petitions/<pk>/<step>/ (answer, assign, send-up, forward, …).
+    *[path(f"<int:pk>/{step.replace('_', '-')}/", views.petition_step, {"step": step}, name=step)
+      for step in views.STEPS],
 ]

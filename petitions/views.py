@@ -1,9 +1,461 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""信访接待 pages. Thin: fetch through the access policy, call one service, redirect or render.
+Changes are POST-only; a refused step is shown at the form's field with the input kept."""
 
-from servicecenter.access import Action, require
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from servicecenter import audit
+from servicecenter.access import Action, can, get_visible_or_404, require, role_allows, visible
+from servicecenter.exports import register_response
+from servicecenter.forms import AttachmentForm, EmployerForm, PersonForm, add_service_error
+from servicecenter.listing import list_page
+from servicecenter.models import Attachment
+from servicecenter.pdf import pdf_response
+
+from . import forms, registers, selectors, services
+from .confidentiality import complainant, identity_visible
+from .filters import PetitionFilter
+from .models import FollowUp, Notice, Petition, Task, TaskTarget
+
+DETAIL_RELATED = ("person", "category", "org_unit__parent", "handler__org_unit", "employer", "received_by",
+                  "received_unit", "sent_up_from")
 
 
-def landing(request: HttpRequest) -> HttpResponse:
+def _petition(request: HttpRequest, pk: int) -> Petition:
+    return get_visible_or_404(Petition.objects.select_related(*DETAIL_RELATED), request.user, pk=pk)
+
+
+# --- list, register ---------------------------------------------------------------------------------
+
+
+@require_safe
+def petition_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
-    return render(request, "petitions/landing.html", {"title": "信访接待"})
+    filterset = PetitionFilter(request.GET or None, queryset=selectors.petitions_for(request.user), user=request.user)
+    page = list_page(request, filterset.qs)
+    rows = page.items
+    for p in rows:
+        p.complainant = complainant(p, request.user, shown=p.identity_shown)
+    return render(request, "petitions/list.html", {
+        "filter": filterset, "page": page, "rows": rows, "query": page.query,
+        "can_export": can(request.user, Action.EXPORT), "can_change": can(request.user, Action.CHANGE),
+    })
+
+
+@require_safe
+def petition_export(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.EXPORT)
+    filterset = PetitionFilter(request.GET or None, queryset=selectors.petitions_for(request.user), user=request.user)
+    categories = registers.register_categories()
+    queryset = registers.register_queryset(filterset.qs, request.user, categories)
+    return register_response(registers.petition_register(categories), queryset, request=request,
+                             unit_name=request.user.org_unit.name, period=filterset.period_label(),
+                             detail=request.GET.urlencode())
+
+
+# --- intake ------------------------------------------------------------------------------------------
+
+
+def _unbound_initial(data: Any, prefix: str = "") -> dict[str, Any]:
+    """What was typed, as initial values (so a search re-renders the form without errors)."""
+    out: dict[str, Any] = {}
+    for key in data:
+        if key == "csrfmiddlewaretoken":
+            continue
+        if prefix:
+            if not key.startswith(prefix + "-"):
+                continue
+            name = key[len(prefix) + 1:]
+        elif "-" in key:
+            continue
+        else:
+            name = key
+        out[name] = data.get(key)
+    return out
+
+
+def petition_new(request: HttpRequest) -> HttpResponse:
+    """受理登记: search the complainant, fill in the matter, save (or save and print)."""
+    user = request.user
+    require(user, Action.CHANGE)
+    do = request.POST.get("do", "save")
+    if request.method == "POST" and do != "lookup":
+        person_form = PersonForm(request.POST, prefix="p", user=user)
+        employer_form = EmployerForm(request.POST, prefix="e", user=user)
+        form = forms.IntakeForm(request.POST, user=user, person_form=person_form, employer_form=employer_form)
+        if form.is_valid():
+            try:
+                petition = services.petition_intake(by=user, **form.service_kwargs())
+            except services.PartError as exc:
+                sub = person_form if exc.part == "person" else employer_form
+                choice = form.cleaned_data.get(f"{exc.part}_choice")
+                if choice == "new":
+                    add_service_error(sub, exc)
+                    form.add_error(None, "新登记的信息有误，请按提示修改。")
+                else:
+                    form.add_error(f"{exc.part}_query", exc.messages)
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已受理登记：{petition.number}")
+                if do == "print":
+                    return redirect("petitions:print", pk=petition.pk)
+                return redirect("petitions:detail", pk=petition.pk)
+    elif request.method == "POST":  # 查找: show matches, keep what was typed, validate nothing yet
+        form = forms.IntakeForm(initial=_unbound_initial(request.POST), user=user)
+        person_form = PersonForm(prefix="p", user=user, initial=_unbound_initial(request.POST, "p"))
+        employer_form = EmployerForm(prefix="e", user=user, initial=_unbound_initial(request.POST, "e"))
+    else:
+        form = forms.IntakeForm(initial=forms.IntakeForm.initial_for(user), user=user)
+        person_form = PersonForm(prefix="p", user=user)
+        employer_form = EmployerForm(prefix="e", user=user)
+    return render(request, "petitions/new.html", {
+        "form": form, "person_form": person_form, "employer_form": employer_form,
+        **_intake_choices(request, form),
+    })
+
+
+def _intake_choices(request: HttpRequest, form: forms.IntakeForm) -> dict[str, Any]:
+    value = form.data.get if form.is_bound else lambda k, d="": form.initial.get(k, d)
+    person_query, employer_query = value("person_query", "") or "", value("employer_query", "") or ""
+    person_choice, employer_choice = value("person_choice", "") or "", value("employer_choice", "") or ""
+    people, foreign_person = selectors.person_candidates(request.user, person_query)
+    employers, foreign_employer = selectors.employer_candidates(request.user, employer_query)
+    if len(people) == 1 and not person_choice:
+        person_choice = str(people[0].pk)
+    if len(employers) == 1 and not employer_choice:
+        employer_choice = str(employers[0].pk)
+    return {
+        "people": people, "foreign_person": foreign_person, "person_choice": str(person_choice),
+        "employers": employers, "foreign_employer": foreign_employer, "employer_choice": str(employer_choice),
+        "person_searched": bool(person_query.strip()), "employer_searched": bool(employer_query.strip()),
+    }
+
+
+# --- detail and steps ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    form: type
+    permission: Action
+    run: Callable[[Petition, Any, Any], Any]
+    done: str
+
+
+def _follow_up(petition: Petition) -> FollowUp:
+    follow_up = petition.follow_ups.filter(status=FollowUp.Status.PENDING).first()
+    if follow_up is None:
+        raise ValidationError("没有待回访的记录。", code="state")
+    return follow_up
+
+
+def _review(petition: Petition) -> FollowUp:
+    follow_up = petition.follow_ups.filter(satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="").first()
+    if follow_up is None:
+        raise ValidationError("该事项没有待复核的回访。", code="state")
+    return follow_up
+
+
+STEPS: dict[str, Step] = {
+    "answer": Step(forms.AnswerForm, Action.CHANGE, lambda p, u, f: services.petition_answer(
+        petition=p, by=u, **f.cleaned_data), "已当场答复并办结。"),
+    "assign": Step(forms.AssignForm, Action.CHANGE, lambda p, u, f: services.petition_assign(
+        petition=p, by=u, **f.cleaned_data), "已交办。"),
+    "send_up": Step(forms.SendUpForm, Action.CHANGE, lambda p, u, f: services.petition_send_up(
+        petition=p, by=u, **f.cleaned_data), "已上报上级单位。"),
+    "forward": Step(forms.ForwardForm, Action.CHANGE, lambda p, u, f: services.petition_forward(
+        petition=p, by=u, **f.cleaned_data), "已转办，待对方答复。"),
+    "reply": Step(forms.ReplyForm, Action.CHANGE, lambda p, u, f: services.petition_record_reply(
+        petition=p, by=u, **f.cleaned_data), "已登记转办答复。"),
+    "pause": Step(forms.PauseForm, Action.CHANGE, lambda p, u, f: services.petition_pause(
+        petition=p, by=u, **f.cleaned_data), "已暂停计时。"),
+    "resume": Step(forms.ResumeForm, Action.CHANGE, lambda p, u, f: services.petition_resume(
+        petition=p, by=u, **f.cleaned_data), "已恢复计时。"),
+    "extend": Step(forms.ExtendForm, Action.APPROVE, lambda p, u, f: services.petition_extend(
+        petition=p, by=u, **f.cleaned_data), "已延期。"),
+    "recuse": Step(forms.RecuseForm, Action.CHANGE, lambda p, u, f: services.petition_recuse(
+        petition=p, by=u, **f.cleaned_data), "已声明回避，本事项将由他人承办。"),
+    "acknowledge": Step(forms.AcknowledgeForm, Action.APPROVE, lambda p, u, f: services.petition_acknowledge(
+        petition=p, by=u), "已签收。"),
+    "close": Step(forms.CloseForm, Action.CHANGE, lambda p, u, f: services.petition_close(
+        petition=p, by=u, report=f.report()), "已办结，回访任务已生成。"),
+    "reopen": Step(forms.ReopenForm, Action.APPROVE, lambda p, u, f: services.petition_reopen(
+        petition=p, by=u, **f.cleaned_data), "已重新办理。"),
+    "follow_up": Step(forms.FollowUpForm, Action.CHANGE, lambda p, u, f: services.followup_record(
+        follow_up=_follow_up(p), by=u, **f.cleaned_data), "已登记回访。"),
+    "review": Step(forms.ReviewForm, Action.APPROVE, lambda p, u, f: services.followup_review(
+        follow_up=_review(p), by=u, reopen=f.cleaned_data["decision"] == "reopen", note=f.cleaned_data["note"]),
+        "已复核。"),
+    "notice": Step(forms.NoticeForm, Action.CHANGE, lambda p, u, f: services.notice_issue(
+        petition=p, by=u, **f.cleaned_data), "已发出通知书。"),
+}
+
+
+# The order and labels of the step panels on the detail page.
+STEP_LABELS = {
+    "acknowledge": "签收（群体性/紧急）", "answer": "当场答复", "assign": "交办", "forward": "转办",
+    "reply": "登记转办答复", "send_up": "上报上级", "close": "办结", "follow_up": "回访",
+    "review": "回访不满意复核", "reopen": "重新办理", "notice": "发维权建议书/整改书", "pause": "暂停计时",
+    "resume": "恢复计时", "extend": "延期", "recuse": "回避",
+}
+
+
+@require_safe
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, pk)
+
+
+def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+    """The case page; after a refused step, with that step's bound form (errors, input kept)."""
+    user = request.user
+    petition = _petition(request, pk)
+    shown = identity_visible(user, petition)
+    if petition.is_confidential and shown:
+        audit.record(audit.Event.REVEAL, request=request, target=petition, detail="保密信访件来访人身份")
+    actions = selectors.available_actions(petition, user)
+    pending_follow_up = petition.follow_ups.filter(status=FollowUp.Status.PENDING).first()
+    review = petition.follow_ups.filter(satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="").first()
+    if pending_follow_up and can(user, Action.CHANGE, petition):
+        actions.add("follow_up")
+    if review and selectors.can_review(user, petition):
+        actions.add("review")
+    if selectors.can_acknowledge(petition, user):
+        actions.add("acknowledge")
+    step_forms = {name: STEPS[name].form(petition=petition, user=user) for name in actions if name in STEPS}
+    step_forms.update(bound or {})
+    attachments = Attachment.objects.filter(content_type__app_label="petitions", content_type__model="petition",
+                                            object_id=petition.pk).select_related("uploaded_by")
+    notices = list(petition.notices.select_related("employer", "issued_by"))
+    return render(request, "petitions/detail.html", {
+        "petition": petition, "c": complainant(petition, user, shown=shown),
+        "events": petition.events.select_related("by"),
+        "escalations": petition.escalations.select_related("org_unit", "acknowledged_by").order_by("org_unit__path"),
+        "follow_ups": petition.follow_ups.select_related("done_by", "reviewed_by"),
+        "recusals": petition.recusals.select_related("user"),
+        "notices": notices, "notice_forms": {n.pk: forms.NoticeResponseForm() for n in notices
+                                             if n.status == Notice.Status.ISSUED},
+        "attachments": attachments, "attachment_form": AttachmentForm(),
+        "panels": [(name, label, step_forms[name], reverse(f"petitions:{name}", args=[petition.pk]))
+                   for name, label in STEP_LABELS.items() if name in step_forms],
+        "actions": actions, "bound": next(iter(bound)) if bound else "",
+        "can_change": can(user, Action.CHANGE, petition),
+    })
+
+
+@require_POST
+def petition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    spec = STEPS[step]
+    petition = _petition(request, pk)
+    require(request.user, spec.permission, petition)
+    form = spec.form(request.POST, petition=petition, user=request.user)
+    if form.is_valid():
+        try:
+            spec.run(petition, request.user, form)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, spec.done)
+            if not visible(Petition.objects.filter(pk=pk), request.user).exists():
+                return redirect("petitions:landing")  # sent up or recused: no longer this user's case
+            return redirect("petitions:detail", pk=pk)
+    return _detail_page(request, pk, bound={step: form})
+
+
+@require_POST
+def notice_response(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
+    petition = _petition(request, pk)
+    require(request.user, Action.CHANGE, petition)
+    notice = petition.notices.filter(pk=notice_pk).first()
+    if notice is None:
+        raise Http404("未找到该记录。")
+    form = forms.NoticeResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.notice_record_response(notice=notice, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已登记单位回复。")
+            return redirect("petitions:detail", pk=pk)
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, f"{notice.number}：{message}")
+    return redirect("petitions:detail", pk=pk)
+
+
+@require_POST
+def petition_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    petition = _petition(request, pk)
+    require(request.user, Action.CHANGE, petition)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.petition_attach(petition=petition, by=request.user, upload=form.cleaned_data["file"],
+                                     description=form.cleaned_data["description"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "附件已上传。")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect("petitions:detail", pk=pk)
+
+
+# --- printed forms -----------------------------------------------------------------------------------
+
+
+def _print(request: HttpRequest, petition: Petition, kind: str, title: str, extra: dict[str, Any]) -> HttpResponse:
+    audit.record(audit.Event.PRINT, request=request, target=petition, detail=title)
+    context = {"petition": petition, "c": complainant(petition, request.user), **extra}
+    return pdf_response(registers.TEMPLATES[kind], context, f"{title}-{petition.number}.pdf", request)
+
+
+@require_safe
+def petition_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """工会职工维权服务接待登记表."""
+    petition = _petition(request, pk)
+    follow_up = petition.follow_ups.filter(status=FollowUp.Status.DONE).first()
+    return _print(request, petition, "intake", "接待登记表", {"follow_up": follow_up})
+
+
+@require_safe
+def petition_report_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """信访事项办结报告."""
+    petition = _petition(request, pk)
+    if not petition.is_closed:
+        messages.error(request, "事项尚未办结，没有办结报告。")
+        return redirect("petitions:detail", pk=pk)
+    return _print(request, petition, "report", "办结报告", {})
+
+
+@require_safe
+def notice_print(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
+    petition = _petition(request, pk)
+    notice = petition.notices.select_related("employer", "issued_by").filter(pk=notice_pk).first()
+    if notice is None:
+        raise Http404("未找到该记录。")
+    return _print(request, petition, "notice", notice.get_kind_display(), {"notice": notice})
+
+
+# --- inboxes -----------------------------------------------------------------------------------------
+
+
+@require_safe
+def escalation_list(request: HttpRequest) -> HttpResponse:
+    """群体性/紧急信访: what waits for this supervisor's unit to acknowledge."""
+    require(request.user, Action.VIEW)
+    items = list(selectors.escalation_inbox(request.user))
+    for e in items:
+        e.petition.complainant = complainant(e.petition, request.user)
+    return render(request, "petitions/escalations.html", {
+        "items": items, "is_supervisor": role_allows(request.user, Action.APPROVE)})
+
+
+@require_safe
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    pending = list(selectors.pending_follow_ups(request.user)[:200])
+    reviews = list(selectors.reviews_awaiting(request.user))
+    for fu in pending + reviews:
+        fu.petition.complainant = complainant(fu.petition, request.user)
+    return render(request, "petitions/follow_ups.html", {"pending": pending, "reviews": reviews})
+
+
+@require_safe
+def notice_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    qs = selectors.notices_for(request.user)
+    if request.GET.get("overdue") == "1":
+        qs = qs.filter(status=Notice.Status.ISSUED, deadline__lt=timezone.localdate())
+    page = list_page(request, qs, ["-issued_on", "-id"])
+    return render(request, "petitions/notices.html", {"page": page, "query": page.query,
+                                                      "overdue_only": request.GET.get("overdue") == "1"})
+
+
+# --- tasks (交办事项) -----------------------------------------------------------------------------------
+
+
+@require_safe
+def task_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.VIEW)
+    return render(request, "petitions/tasks.html", {
+        "sent": selectors.tasks_sent(request.user)[:100],
+        "received": selectors.task_targets_received(request.user)[:100],
+        "can_send": can(request.user, Action.CHANGE) and _has_units_below(request.user),
+    })
+
+
+def _has_units_below(user: Any) -> bool:
+    return forms.TaskForm(user=user).fields["units"].queryset.exists()
+
+
+def task_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, Action.CHANGE)
+    if request.method == "POST":
+        form = forms.TaskForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                task = services.task_create(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已交办给{task.targets.count()}个单位。")
+                return redirect("petitions:task_detail", pk=task.pk)
+    else:
+        form = forms.TaskForm(user=request.user)
+    return render(request, "petitions/task_form.html", {"form": form})
+
+
+@require_safe
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _task_page(request, pk)
+
+
+def _task_page(request: HttpRequest, pk: int, bound: dict[int, Any] | None = None) -> HttpResponse:
+    user = request.user
+    require(user, Action.VIEW)
+    targets = list(visible(TaskTarget.objects.select_related("org_unit", "reported_by"), user)
+                   .filter(task_id=pk).order_by("org_unit__path"))
+    task = visible(Task.objects.select_related("org_unit", "created_by"), user).filter(pk=pk).first()
+    if task is None and targets:
+        task = Task.objects.select_related("org_unit", "created_by").get(pk=pk)
+    if task is None:
+        raise Http404("未找到该记录。")
+    report_forms = {t.pk: (bound or {}).get(t.pk) or forms.TaskReportForm() for t in targets
+                    if t.status == TaskTarget.Status.PENDING and t.org_unit_id == user.org_unit_id
+                    and can(user, Action.CHANGE, t)}
+    for t in targets:
+        t.report_form = report_forms.get(t.pk)
+    done = sum(t.status == TaskTarget.Status.REPORTED for t in targets)
+    return render(request, "petitions/task_detail.html", {"task": task, "targets": targets, "done": done})
+
+
+@require_POST
+def task_report(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_visible_or_404(TaskTarget.objects.select_related("task", "org_unit"), request.user, pk=pk)
+    require(request.user, Action.CHANGE, target)
+    form = forms.TaskReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.task_report(target=target, by=request.user, result=form.cleaned_data["result"])
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已报告办理结果。")
+            return redirect(reverse("petitions:task_detail", args=[target.task_id]))
+    return _task_page(request, target.task_id, bound={target.pk: form})

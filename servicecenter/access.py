@@ -92,11 +92,17 @@ def _owned_by_unit(queryset: QuerySet, user: User) -> QuerySet:
     return queryset.filter(org_unit__in=scope_units(user).values("pk"))
 
 
+def _petition_scope(queryset: QuerySet, user: User) -> QuerySet:
+    """Petitions owned in the user's subtree, minus those the user recused from (利害关系回避)."""
+    return _owned_by_unit(queryset, user).exclude(recusals__user=user)
+
+
 # Models whose scope is not simply "owned by a unit in the user's subtree". Keyed by
 # "app_label.model_name" so that apps never import each other to get their rule applied.
 _SCOPE_RULES = {
     "servicecenter.person": _person_scope,
     "servicecenter.employer": _employer_scope,
+    "petitions.petition": _petition_scope,
 }
 
 

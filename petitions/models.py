@@ -1,0 +1,349 @@
+"""信访接待: petitions and visitors, their timeline, escalations, follow-up visits, notices to
+employers and tasks assigned from above. States change only through ``petitions/services.py``."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from servicecenter.models import Employer, OrgUnit, Person
+
+
+class Category(models.Model):
+    """Problem category (问题类别); the list is reference data the system administrator edits."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信访问题类别"
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Petition(models.Model):
+    class Channel(models.TextChoices):
+        VISIT = "visit", "来访"
+        LETTER = "letter", "来信"
+        HOTLINE = "hotline", "来电/12351"
+        ONLINE = "online", "网络"
+        ASSIGNED = "assigned", "上级交办"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待处理"
+        ASSIGNED = "assigned", "已交办"
+        FORWARDED = "forwarded", "已转办待答复"
+        REPLIED = "replied", "已答复待办结"
+        CLOSED = "closed", "已办结"
+
+    class Handling(models.TextChoices):
+        """How the matter was handled (办理方式), the register's column."""
+
+        NONE = "", "—"
+        ON_THE_SPOT = "spot", "当场答复"
+        SELF = "self", "自行办理"
+        ASSIGNED = "assigned", "交办"
+        SENT_UP = "sent_up", "上报"
+        FORWARDED = "forwarded", "转办"
+
+    OPEN_STATES = (Status.OPEN, Status.ASSIGNED, Status.FORWARDED, Status.REPLIED)
+
+    number = models.CharField("编号", max_length=40, unique=True)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="承办单位")
+    received_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="受理单位")
+    received_at = models.DateTimeField("受理时间")
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="接待人")
+    channel = models.CharField("来访形式", max_length=10, choices=Channel.choices)
+    person = models.ForeignKey(Person, models.PROTECT, related_name="petitions", verbose_name="来访人")
+    headcount = models.PositiveIntegerField("人数", default=1)
+    is_group = models.BooleanField("群体性信访", default=False)
+    employer = models.ForeignKey(Employer, models.PROTECT, null=True, blank=True, related_name="petitions",
+                                 verbose_name="涉及单位")
+    category = models.ForeignKey(Category, models.PROTECT, related_name="petitions", verbose_name="问题类别")
+    facts = models.TextField("反映内容")
+    request = models.TextField("诉求")
+    is_confidential = models.BooleanField("保密（投诉、控告、举报）", default=False)
+    is_urgent = models.BooleanField("重大/紧急", default=False)
+
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    handling = models.CharField("办理方式", max_length=10, choices=Handling.choices, blank=True, default="")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name="承办人")
+    handler_due = models.DateField("交办期限", null=True, blank=True)
+    sent_up_from = models.ForeignKey(OrgUnit, models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name="上报单位")
+    forwarded_to = models.CharField("转办部门", max_length=100, blank=True)
+    forwarded_on = models.DateField("转办日期", null=True, blank=True)
+    forwarded_contact = models.CharField("转办联系人及电话", max_length=100, blank=True)
+    reply = models.TextField("转办答复", blank=True)
+    replied_on = models.DateField("答复日期", null=True, blank=True)
+
+    # The deadline: counted from acceptance in calendar or working days (the mode is fixed at intake).
+    accepted_on = models.DateField("受理日期")
+    in_working_days = models.BooleanField("按工作日计时", default=False)
+    due_date = models.DateField("办结期限", db_index=True)
+    paused_since = models.DateField("暂停计时自", null=True, blank=True)
+    paused_days = models.PositiveIntegerField("累计暂停天数", default=0)
+    extension_days = models.PositiveIntegerField("延期天数", default=0)
+    extension_reason = models.CharField("延期理由", max_length=200, blank=True)
+
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    was_overdue = models.BooleanField("曾逾期", default=False)
+    report_facts = models.TextField("基本事实", blank=True)
+    report_basis = models.TextField("处理依据", blank=True)
+    report_result = models.TextField("处理结果", blank=True)
+    report_response = models.TextField("职工意见", blank=True)
+    reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+
+    intake_token = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信访事项"
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["org_unit", "-received_at"], name="petition_unit_recent"),
+            models.Index(fields=["status", "due_date"], name="petition_status_due"),
+            models.Index(fields=["handler", "status"], name="petition_handler_status"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the complainant's name: this string goes into the audit log and page titles.
+        return self.number
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_since is not None
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.is_group or self.is_urgent
+
+    @property
+    def is_overdue(self) -> bool:
+        """Overdue now, or closed late (a late case stays marked overdue after closing)."""
+        if self.is_closed:
+            return self.was_overdue
+        return not self.is_paused and self.due_date < timezone.localdate()
+
+    @property
+    def days_overdue(self) -> int:
+        left = self.days_left
+        return -left if left is not None and left < 0 else 0
+
+    @property
+    def days_left(self) -> int | None:
+        if self.is_closed or self.is_paused:
+            return None
+        return (self.due_date - timezone.localdate()).days
+
+
+class PetitionEvent(models.Model):
+    """One step on a case's timeline: who, when, what, note."""
+
+    class Kind(models.TextChoices):
+        INTAKE = "intake", "受理登记"
+        ANSWER = "answer", "当场答复"
+        ASSIGN = "assign", "交办"
+        SEND_UP = "send_up", "上报"
+        FORWARD = "forward", "转办"
+        REPLY = "reply", "转办答复"
+        PAUSE = "pause", "暂停计时"
+        RESUME = "resume", "恢复计时"
+        EXTEND = "extend", "延期"
+        RECUSE = "recuse", "回避"
+        ACKNOWLEDGE = "acknowledge", "签收上报"
+        CLOSE = "close", "办结"
+        REOPEN = "reopen", "重新办理"
+        FOLLOW_UP = "follow_up", "回访"
+        REVIEW = "review", "不满意复核"
+        NOTICE = "notice", "发出通知书"
+        NOTICE_RESPONSE = "notice_response", "单位回复"
+        ATTACH = "attach", "上传附件"
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="events")
+    kind = models.CharField("事项", max_length=20, choices=Kind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人")
+    at = models.DateTimeField("时间", default=timezone.now)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理记录"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.petition} {self.get_kind_display()}"
+
+
+class Recusal(models.Model):
+    """A staff member with a stake in the case (利害关系回避). The access policy hides the case from them."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="recusals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    reason = models.CharField("回避理由", max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回避"
+        constraints = [models.UniqueConstraint(fields=["petition", "user"], name="recusal_unique")]
+
+
+class Escalation(models.Model):
+    """A group or serious/urgent petition waiting in one unit's supervisors' inbox until a
+    supervisor of that unit acknowledges it (签收)."""
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="escalations")
+    org_unit = models.ForeignKey(OrgUnit, models.CASCADE, related_name="+", verbose_name="报告单位")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name="签收人")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "群体性/紧急信访报告"
+        constraints = [models.UniqueConstraint(fields=["petition", "org_unit"], name="escalation_unique")]
+        indexes = [models.Index(fields=["org_unit", "acknowledged_at"], name="escalation_inbox")]
+
+
+class FollowUp(models.Model):
+    """回访 after closing: method, satisfaction and comment; 不满意 goes to the supervisor."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待回访"
+        DONE = "done", "已回访"
+        CANCELLED = "cancelled", "已取消"
+
+    class Method(models.TextChoices):
+        PHONE = "phone", "电话"
+        ON_SITE = "on_site", "实地"
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", "满意"
+        FAIRLY = "fairly", "基本满意"
+        UNSATISFIED = "unsatisfied", "不满意"
+
+    class Review(models.TextChoices):
+        NONE = "", "—"
+        KEPT = "kept", "维持办结"
+        REOPENED = "reopened", "重新办理"
+
+    petition = models.ForeignKey(Petition, models.CASCADE, related_name="follow_ups")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField("回访方式", max_length=10, choices=Method.choices, blank=True)
+    satisfaction = models.CharField("满意度", max_length=12, choices=Satisfaction.choices, blank=True)
+    comment = models.TextField("回访意见", blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name="回访人")
+    done_at = models.DateTimeField("回访时间", null=True, blank=True)
+    review = models.CharField("复核结果", max_length=10, choices=Review.choices, blank=True, default="")
+    review_note = models.CharField("复核意见", max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="复核人")
+    reviewed_at = models.DateTimeField("复核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回访"
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.satisfaction == self.Satisfaction.UNSATISFIED and not self.review
+
+
+class Notice(models.Model):
+    """职工维权建议书 / 职工维权整改书 issued to the employer concerned, and its response."""
+
+    class Kind(models.TextChoices):
+        SUGGESTION = "suggestion", "职工维权建议书"
+        RECTIFICATION = "rectification", "职工维权整改书"
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", "待回复"
+        RESPONDED = "responded", "已回复"
+
+    NUMBER_PREFIX = {Kind.SUGGESTION: "JY", Kind.RECTIFICATION: "ZG"}
+
+    petition = models.ForeignKey(Petition, models.PROTECT, related_name="notices")
+    employer = models.ForeignKey(Employer, models.PROTECT, related_name="+", verbose_name="单位")
+    kind = models.CharField("文书", max_length=15, choices=Kind.choices)
+    number = models.CharField("文号", max_length=40, unique=True)
+    content = models.TextField("问题与建议/整改要求")
+    basis = models.TextField("依据", blank=True)
+    deadline = models.DateField("回复/整改期限", null=True, blank=True)
+    issued_on = models.DateField("发出日期")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ISSUED)
+    response = models.TextField("单位回复", blank=True)
+    responded_on = models.DateField("回复日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "维权建议书/整改书"
+        ordering = ["-issued_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.ISSUED and self.deadline is not None and \
+            self.deadline < timezone.localdate()
+
+
+class Task(models.Model):
+    """交办事项: a city or district center assigns a matter to the units below it."""
+
+    title = models.CharField("事项", max_length=100)
+    content = models.TextField("要求")
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="交办单位")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="交办人")
+    created_at = models.DateTimeField("交办时间", default=timezone.now)
+    due_date = models.DateField("报告期限")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "交办事项"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskTarget(models.Model):
+    """One receiving unit's part of a task: it reports the result back."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待办理"
+        REPORTED = "reported", "已报告"
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="targets")
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="承办单位")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    result = models.TextField("办理结果", blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="报告人")
+    reported_at = models.DateTimeField("报告时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "交办事项承办"
+        constraints = [models.UniqueConstraint(fields=["task", "org_unit"], name="tasktarget_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.task} · {self.org_unit}"
+
+    @property
+    def is_overdue(self) -> bool:
+        due: datetime.date = self.task.due_date
+        if self.status == self.Status.REPORTED:
+            return self.reported_at is not None and timezone.localdate(self.reported_at) > due
+        return due < timezone.localdate()
