@@ -20,7 +20,6 @@ from django.utils import timezone
 from petitions import services as petition_services
 from petitions.models import Category
 from petitions.views import STEPS as PETITION_STEPS
-
 from servicecenter.attachments import attachment_add
 from tests.conftest import login, make_employer, make_person
 
