@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from .. import registry
 from ..access import Action, reads_cases, require, role_allows, visible
 from ..models import AuditEvent, Person
 
@@ -19,6 +20,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         people = visible(Person.objects.all(), user)
         context["people_today"] = people.filter(created_at__date=today).count()
+        context["sections"] = registry.dashboard_sections(user)
     if role_allows(user, Action.READ_AUDIT_LOG):
         since = timezone.now() - timedelta(days=1)
         context["failed_logins"] = AuditEvent.objects.filter(event=AuditEvent.Event.LOGIN_FAILED,
