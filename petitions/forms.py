@@ -132,6 +132,9 @@ class IntakeForm(forms.Form):
 
 class _PetitionForm(forms.Form):
     def __init__(self, *args: Any, petition: Petition, user: User, **kwargs: Any) -> None:
+        # The case page shows every step form at once: give each its own ids (id_pause_reason, …)
+        # so that <label for> and screen readers reach the right field.
+        kwargs.setdefault("auto_id", f"id_{type(self).__name__.removesuffix('Form').lower()}_%s")
         super().__init__(*args, **kwargs)
         self.petition = petition
         self.user = user

@@ -109,9 +109,10 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"已受理登记：{petition.number}")
-                if do == "print":
-                    return redirect("petitions:print", pk=petition.pk)
-                return redirect("petitions:detail", pk=petition.pk)
+                url = reverse("petitions:detail", args=[petition.pk])
+                # 保存并打印 stays on the case page with the form shown inline, so the clerk can
+                # print it and still has the case in front of them for the next step.
+                return redirect(f"{url}?print=1" if do == "print" else url)
     elif request.method == "POST":  # 查找: show matches, keep what was typed, validate nothing yet
         form = forms.IntakeForm(initial=_unbound_initial(request.POST), user=user)
         person_form = PersonForm(prefix="p", user=user, initial=_unbound_initial(request.POST, "p"))
@@ -251,6 +252,7 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
                    for name, label in STEP_LABELS.items() if name in step_forms],
         "actions": actions, "bound": next(iter(bound)) if bound else "",
         "can_change": can(user, Action.CHANGE, petition),
+        "print_preview": request.GET.get("print") == "1",
     })
 
 

@@ -75,4 +75,6 @@ def pdf_response(template_name: str, context: dict[str, Any], filename: str,
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{escape_uri_path(filename)}"
+    # Our own pages may show a form inline (the case page's print preview); other sites may not.
+    response["X-Frame-Options"] = "SAMEORIGIN"
     return response

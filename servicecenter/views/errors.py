@@ -9,4 +9,6 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    # Many 404s are requests nobody sees (the browser's /favicon.ico, asked for by Chromium's PDF
+    # viewer right after 保存并打印): they must not use up the flash messages meant for the next page.
+    return render(request, "404.html", {"messages": ()}, status=404)

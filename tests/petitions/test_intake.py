@@ -79,10 +79,16 @@ def test_double_submit_with_a_new_person_creates_one_person_and_one_petition(cli
     assert Petition.objects.get().person.name == "钱多多"
 
 
-def test_save_and_print_goes_to_the_registration_form_pdf(client_for, users, person, category):
+def test_save_and_print_shows_the_case_with_the_registration_form_inline(client_for, users, person, category):
     data = intake_data(person, category, org_unit=users["s11_clerk"].org_unit_id, do="print")
-    response = client_for("s11_clerk").post("/petitions/new/", data)
-    assert response["Location"] == f"/petitions/{Petition.objects.get().pk}/print.pdf"
+    client = client_for("s11_clerk")
+    response = client.post("/petitions/new/", data, follow=True)
+    petition = Petition.objects.get()
+    assert response.redirect_chain[-1][0] == f"/petitions/{petition.pk}/?print=1"
+    html = response.content.decode()
+    assert f'<iframe src="/petitions/{petition.pk}/print.pdf"' in html and f"已受理登记：{petition.number}" in html
+    pdf = client.get(f"/petitions/{petition.pk}/print.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_group_petition_is_flagged_from_the_parameter(client_for, users, units, person, category):
