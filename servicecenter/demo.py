@@ -95,16 +95,31 @@ ACCOUNTS = [
 ]
 
 
+_BIRTH_START = datetime.date(1960, 1, 1)
+
+
+def _identity_parts(i: int) -> tuple[str, datetime.date, int]:
+    """Region, birth date and serial of person index ``i``; distinct for every index below 20 million.
+
+    5 regions × 250 serials per birthday, birthdays ``37 × k mod 16000`` days after 1960-01-01 (37 is
+    prime to 16000, so they do not repeat for 16000 consecutive k): 1,000,000 people span 800 days
+    spread over 44 years of birth dates.
+    """
+    region = ID_REGIONS[i % len(ID_REGIONS)]
+    day_index, serial = divmod(i // len(ID_REGIONS), 250)
+    birth = _BIRTH_START + datetime.timedelta(days=(day_index * 37) % 16000)
+    serial = serial + 250 * (((day_index * 37) // 16000) % 2)
+    return region, birth, serial
+
+
 def people_rows(count: int, *, seed: int = 2026, offset: int = 0) -> Iterator[dict]:
-    """Deterministic people: unique ID numbers for indices ``offset`` .. ``offset + count``."""
+    """Deterministic people: unique ID numbers for indices ``offset`` .. ``offset + count``.
+
+    Used for the 200 demo people; do not change what it yields (the demo and the tests know them).
+    """
     rng = random.Random(seed + offset)
-    start = datetime.date(1960, 1, 1)
     for i in range(offset, offset + count):
-        region = ID_REGIONS[i % len(ID_REGIONS)]
-        # 250 serials per (region, day), 5 regions: a million people span about 2.2 years of birthdays.
-        day_index, serial = divmod(i // len(ID_REGIONS), 250)
-        birth = start + datetime.timedelta(days=(day_index * 37) % 16000)
-        serial = serial + 250 * (((day_index * 37) // 16000) % 2)
+        region, birth, serial = _identity_parts(i)
         male = rng.random() < 0.55
         jobless = "unemployed" if rng.random() < 0.05 else ""
         yield {
@@ -118,3 +133,79 @@ def people_rows(count: int, *, seed: int = 2026, offset: int = 0) -> Iterator[di
             "jobless_certificate": jobless,
             "jobless_certificate_number": f"SY3306{i:08d}" if jobless else "",
         }
+
+
+# --- Data at scale (``seed_demo --scale N``) ---------------------------------------------------------
+# Bulk people are numbered from BULK_OFFSET (after the demo people); each one's ID number depends on
+# its index alone, so the loader can tell which blocks are already there without generating them.
+
+BULK_OFFSET = 200
+EXTRA_STATIONS_PER_DISTRICT = 48
+_DISTRICT_SHORT = {"330602": "越城区", "330604": "上虞区"}
+_STATION_WORDS = "城东城西城南城北北海灵芝东湖鉴湖东浦陶堰富盛皋埠马山孙端斗门稽山迪荡蕺山梅山丰惠章镇盖北汤浦永和崧厦谢塘驿亭长塘岭南下管陈溪丁宅小越道墟"
+EMPLOYERS_PER_PERSON = 30  # one employer for every 30 bulk people
+_EMPLOYER_PREFIXES = ["绍兴", "绍兴市", "浙江", "越城区", "上虞区", "柯桥区", "诸暨"]
+
+
+def extra_stations() -> list[UnitSpec]:
+    """More stations under each district, so that a million people spread as in a real city
+    (about 1 % of them per station) instead of a quarter each over the four demo stations."""
+    out = []
+    words = [_STATION_WORDS[k:k + 2] for k in range(0, len(_STATION_WORDS), 2)]
+    for district, short in _DISTRICT_SHORT.items():
+        for n in range(3, 3 + EXTRA_STATIONS_PER_DISTRICT):
+            word = words[(n + (0 if district == "330602" else 11)) % len(words)]
+            out.append(UnitSpec(f"{district}{n:03d}", f"{short}{word}第{n}工会服务站", "station", district))
+    return out
+
+
+def bulk_male(i: int) -> bool:
+    return (i * 2654435761) % 1000 < 550
+
+
+def bulk_id_number(i: int) -> str:
+    """The ID number of bulk person ``i`` (no randomness: the loader probes for it)."""
+    region, birth, serial = _identity_parts(i)
+    return resident_id(region, birth, serial, male=bulk_male(i))
+
+
+def bulk_people_rows(start: int, count: int, *, seed: int = 2026) -> Iterator[dict]:
+    """Bulk people ``start`` .. ``start + count``. Deterministic for a given ``start``: generating a
+    block again, or a shorter prefix of it, gives the same rows."""
+    rng = random.Random(seed * 1_000_003 + start)
+    for i in range(start, start + count):
+        jobless = "unemployed" if rng.random() < 0.05 else ""
+        union = rng.random() < 0.6
+        yield {
+            "index": i,
+            "name": person_name(rng),
+            "id_number": bulk_id_number(i),
+            "phone": mobile(rng),
+            "address": f"绍兴市{rng.choice(STREETS)}{rng.randrange(1, 400)}号",
+            "is_union_member": union,
+            "union_card_number": f"ZJ{rng.randrange(10**8):08d}" if union else "",
+            "is_migrant_worker": rng.random() < 0.2,
+            "model_worker": "city" if rng.random() < 0.02 else "",
+            "jobless_certificate": jobless,
+            "jobless_certificate_number": f"SY3306{i:08d}" if jobless else "",
+            "has_employer": rng.random() < 0.8,
+            "employer_pick": rng.random(),
+        }
+
+
+def bulk_employer(j: int) -> dict:
+    """Bulk employer ``j``: a valid credit code that no demo or test employer uses."""
+    rng = random.Random(7_000_000 + j)
+    word = COMPANY_WORDS[j % len(COMPANY_WORDS)] + COMPANY_WORDS[(j // len(COMPANY_WORDS)) % len(COMPANY_WORDS)]
+    kind, industry = COMPANY_KINDS[(j * 7) % len(COMPANY_KINDS)]
+    region = ID_REGIONS[j % len(ID_REGIONS)]
+    return {
+        "name": f"{_EMPLOYER_PREFIXES[(j // 144) % len(_EMPLOYER_PREFIXES)]}{word}{kind}",
+        "credit_code": credit_code(region, 1_000_000 + j),
+        "legal_representative": person_name(rng),
+        "address": f"绍兴市{rng.choice(STREETS)}{rng.randrange(1, 900)}号",
+        "contact_person": person_name(rng),
+        "contact_phone": mobile(rng),
+        "industry": industry,
+        "union_status": "established" if j % 4 else "none",
+    }

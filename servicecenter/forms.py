@@ -8,6 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .access import assignable_units, visible
 from .attachments import ALLOWED
@@ -127,3 +130,29 @@ def add_service_error(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _attrs_html(attrs: dict[str, Any]) -> str:
+    return "".join(format_html(" {}", n) if v is True else format_html(' {}="{}"', n, v)
+                   for n, v in attrs.items() if v is not False)
+
+
+class FastSelectRenderer(DjangoTemplates):
+    """Django's renderer, with ``<select>`` built in Python: through templates every ``<option>``
+    costs two template renders, and a filter form with a hundred units spent ~3 ms of each list
+    page on that. Same markup as ``django/forms/widgets/select.html`` (without the whitespace)."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if template_name != "django/forms/widgets/select.html":
+            return super().render(template_name, context, request)
+        widget = context["widget"]
+        parts = [format_html('<select name="{}"', widget["name"]), _attrs_html(widget["attrs"]), ">"]
+        for group, options, _ in widget["optgroups"]:
+            if group:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts += [format_html('<option value="{}"', option["value"]) + _attrs_html(option["attrs"])
+                      + format_html(">{}</option>", option["label"]) for option in options]
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 — every part above is escaped by format_html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import cached_property
 
 from django.conf import settings
@@ -399,3 +400,57 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"
+
+
+# --- Background exports ---------------------------------------------------------------------------------
+
+
+class ExportJob(models.Model):
+    """A register export too large to build inside a request (``exports.background_rows``).
+
+    The job keeps what is needed to rebuild *the same* scoped, filtered queryset in a worker: the
+    requesting user (scope comes from ``access.visible`` for that user), the unit they worked in
+    when they asked, the register's key and the list's filter query string. The finished file lives
+    under ``MEDIA_ROOT/exports/`` with a random name and is served only to the same user.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在生成"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name="申请人")
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="申请时所在单位")
+    register = models.CharField("名册", max_length=60)
+    title = models.CharField("名册名称", max_length=100)
+    query = models.TextField("筛选条件", blank=True)
+    period = models.CharField("统计期间", max_length=100, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    row_count = models.PositiveIntegerField("总行数", null=True, blank=True)
+    rows_done = models.PositiveIntegerField("已写行数", default=0)
+    stored_name = models.CharField(max_length=80, blank=True, editable=False)
+    filename = models.CharField("文件名", max_length=200, blank=True)
+    size = models.PositiveBigIntegerField("文件大小", null=True, blank=True)
+    error = models.CharField("错误", max_length=500, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "后台导出任务"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="exportjob_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.row_count:
+            return 0
+        return min(99, self.rows_done * 100 // self.row_count)

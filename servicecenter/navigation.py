@@ -30,6 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("工作台", "dashboard")]
     if reads_cases(user):
         items = CASE_NAV
+    if role_allows(user, Action.EXPORT):
+        items = [*items, ("我的导出", "export_job_list")]
     if role_allows(user, Action.ADMINISTER):
         items = [*items, ("系统管理", "admin:index")]
     if role_allows(user, Action.READ_AUDIT_LOG):

@@ -77,6 +77,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "servicecenter.urls"
+FORM_RENDERER = "servicecenter.forms.FastSelectRenderer"
 WSGI_APPLICATION = "servicecenter.wsgi.application"
 
 TEMPLATES = [
@@ -109,7 +110,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
 else:
-    DATABASES["default"].setdefault("OPTIONS", {})
+    # JIT compiles big scans at ~0.5 s a time; these are short OLTP queries that never repay it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and sessions ------------------------------------------------------------
@@ -201,3 +203,17 @@ SILENCED_SYSTEM_CHECKS = [
     # Lockout is deliberately per username (the rule): many clerks share one office address.
     "axes.W006",
 ]
+
+# --- Background work (django-tasks backport, database backend) --------------------------------------
+# Any app server may enqueue; any machine running `python manage.py db_worker` picks the job up.
+# TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend runs jobs inside the request instead
+# (a single-machine install with no worker process).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    },
+}
+# Finished background exports are kept this many days, then removed by `exportjobs.prune_export_jobs`.
+EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)

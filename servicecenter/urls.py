@@ -27,6 +27,7 @@ urlpatterns = [
     path("employers/<int:pk>/edit/", employers.employer_edit, name="employer_edit"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
     path("audit/", auditlog.audit_log, name="audit_log"),
+    path("exports/", include("servicecenter.views.exportjobs")),
     path("petitions/", include("petitions.urls")),
     path("hardship/", include("hardship.urls")),
     path("legalaid/", include("legalaid.urls")),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from petitions import services as petition_services
 from petitions.models import Category
 from petitions.views import STEPS as PETITION_STEPS
+from servicecenter import exportjobs
 from servicecenter.attachments import attachment_add
 from tests.conftest import login, make_employer, make_person
 
@@ -57,6 +58,10 @@ RULES: dict[str, Rule] = {
     "employer_detail": Rule("object", "employer"),
     "employer_edit": Rule("object", "employer"),
     "attachment_download": Rule("object", "attachment"),
+    "export_job_list": PAGE,
+    "export_job": Rule("object", "export_job"),
+    "export_job_status": Rule("object", "export_job"),
+    "export_job_download": Rule("object", "export_job"),
     "petitions:landing": PAGE,
     "petitions:list": PAGE,
     "petitions:new": PAGE,
@@ -125,7 +130,11 @@ def objects(users, settings, tmp_path):
     task = petition_services.task_create(by=users["d1_sup"], title=XSS_NAME, content=XSS_NAME,
                                          due_date=timezone.localdate() + datetime.timedelta(days=5),
                                          units=[clerk.org_unit])
+    # Export jobs belong to the user who asked (here the district supervisor); nobody else sees them.
+    export_job = exportjobs.export_job_enqueue(user=users["d1_sup"], source=exportjobs.PERSON_EXPORT, query="")
+    exportjobs.export_job_run(export_job.pk)
     return {"person": person, "employer": employer, "attachment": attachment, "petition": petition,
+            "export_job": export_job,
             "notice": notice, "task": task, "task_target": task.targets.get()}
 
 
@@ -134,6 +143,8 @@ def url_of(name: str, objects: dict) -> str | None:
     if rule.kind == "object" and rule.obj == "notice":
         notice = objects["notice"]
         return reverse(name, kwargs={"pk": notice.petition_id, "notice_pk": notice.pk})
+    if rule.kind == "object" and rule.obj == "export_job":
+        return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":
         return reverse(name, kwargs={"pk": objects[rule.obj].pk})
     try:

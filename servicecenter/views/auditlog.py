@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from ..access import Action, require, visible
 from ..listing import paginate
@@ -68,6 +69,7 @@ class AuditEventFilter(df.FilterSet):
         return qs.filter(at__lt=_start_of(value + datetime.timedelta(days=1)))
 
 
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.READ_AUDIT_LOG)
     events = visible(AuditEvent.objects.all(), request.user)

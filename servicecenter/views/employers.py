@@ -6,36 +6,37 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from .. import employers, registry
 from ..access import Action, can, get_visible_or_404, require, visible
-from ..exports import register_response
+from ..exportjobs import EMPLOYER_EXPORT, export_or_enqueue
 from ..filters import EmployerFilter
 from ..forms import EmployerForm, add_service_error
-from ..listing import paginate
+from ..listing import list_page
 from ..models import Employer, Person
-from ..registers import EMPLOYER_REGISTER
 
 
 def _employers(request: HttpRequest):  # noqa: ANN202
     return visible(Employer.objects.select_related("org_unit"), request.user)
 
 
+@require_safe
 def employer_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = EmployerFilter(request.GET or None, queryset=_employers(request), user=request.user)
-    page, query = paginate(request, filterset.qs)
+    page = list_page(request, filterset.qs)
     return render(request, "employers/list.html", {
-        "filter": filterset, "page": page, "query": query,
+        "filter": filterset, "page": page, "query": page.query,
         "can_export": can(request.user, Action.EXPORT), "can_change": can(request.user, Action.CHANGE),
     })
 
 
+@require_safe
 def employer_export(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.EXPORT)
-    filterset = EmployerFilter(request.GET or None, queryset=_employers(request), user=request.user)
-    return register_response(EMPLOYER_REGISTER, filterset.qs.order_by("id"), request=request,
-                             unit_name=request.user.org_unit.name, detail=request.GET.urlencode())
+    # Same scope and filters as the list; large exports become a background job.
+    return export_or_enqueue(request, EMPLOYER_EXPORT)
 
 
 def employer_new(request: HttpRequest) -> HttpResponse:
@@ -65,6 +66,7 @@ def employer_new(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_visible_or_404(Employer.objects.select_related("org_unit"), request.user, pk=pk)
     staff = visible(Person.objects.filter(employer=employer), request.user).select_related("org_unit")[:20]

@@ -6,39 +6,39 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import audit, people, registry
 from ..access import Action, can, get_visible_or_404, require, visible
 from ..attachments import attachment_add
-from ..exports import register_response
+from ..exportjobs import PERSON_EXPORT, export_or_enqueue
 from ..filters import PersonFilter
 from ..forms import AttachmentForm, PersonForm, PersonLookupForm, add_service_error
-from ..listing import paginate
+from ..listing import list_page
 from ..models import Attachment, Person
 from ..pdf import pdf_response
-from ..registers import PERSON_REGISTER
 
 
 def _people(request: HttpRequest):  # noqa: ANN202
     return visible(Person.objects.select_related("org_unit", "employer"), request.user)
 
 
+@require_safe
 def person_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = PersonFilter(request.GET or None, queryset=_people(request), user=request.user)
-    page, query = paginate(request, filterset.qs)
+    page = list_page(request, filterset.qs)
     return render(request, "people/list.html", {
-        "filter": filterset, "page": page, "query": query,
+        "filter": filterset, "page": page, "query": page.query,
         "can_export": can(request.user, Action.EXPORT), "can_change": can(request.user, Action.CHANGE),
     })
 
 
+@require_safe
 def person_export(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.EXPORT)
-    filterset = PersonFilter(request.GET or None, queryset=_people(request), user=request.user)
-    return register_response(PERSON_REGISTER, filterset.qs.order_by("id"), request=request,
-                             unit_name=request.user.org_unit.name, detail=request.GET.urlencode())
+    # Same scope and filters as the list; large exports become a background job.
+    return export_or_enqueue(request, PERSON_EXPORT)
 
 
 def person_new(request: HttpRequest) -> HttpResponse:
@@ -68,6 +68,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "is_new": True})
 
 
+@require_safe
 def person_lookup(request: HttpRequest) -> HttpResponse:
     """Exact ID lookup: in scope → the person; elsewhere → a card to attach; unknown → register."""
     require(request.user, Action.VIEW)
@@ -101,8 +102,20 @@ def person_attach(request: HttpRequest) -> HttpResponse:
     return redirect("person_detail", pk=person.pk)
 
 
-def person_detail(request: HttpRequest, pk: int, revealed_id: str = "") -> HttpResponse:
+@require_safe
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
+    return _person_page(request, person)
+
+
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
+    number = people.person_reveal_id(by=request.user, person=person, request=request)
+    return _person_page(request, person, revealed_id=number)
+
+
+def _person_page(request: HttpRequest, person: Person, revealed_id: str = "") -> HttpResponse:
     attachments = Attachment.objects.filter(content_type__model="person", content_type__app_label="servicecenter",
                                             object_id=person.pk).select_related("uploaded_by")
     return render(request, "people/detail.html", {
@@ -111,13 +124,6 @@ def person_detail(request: HttpRequest, pk: int, revealed_id: str = "") -> HttpR
         "can_change": can(request.user, Action.CHANGE, person),
         "can_reveal": can(request.user, Action.REVEAL, person),
     })
-
-
-@require_POST
-def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
-    number = people.person_reveal_id(by=request.user, person=person, request=request)
-    return person_detail(request, pk, revealed_id=number)
 
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -138,10 +144,13 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "person": person})
 
 
+@require_safe
 def person_print(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
-    audit.record(audit.Event.PRINT, request=request, target=person, detail="职工信息卡")
-    return pdf_response("people/card_pdf.html", {"person": person}, f"职工信息卡-{person.name}.pdf", request)
+    response = pdf_response("people/card_pdf.html", {"person": person}, f"职工信息卡-{person.name}.pdf", request)
+    if response.status_code == 200:
+        audit.record(audit.Event.PRINT, request=request, target=person, detail="职工信息卡")
+    return response
 
 
 @require_POST
@@ -152,14 +161,15 @@ def person_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             attachment_add(by=request.user, owner=person, upload=form.cleaned_data["file"],
-                           description=form.cleaned_data["description"])
+                           description=form.cleaned_data["description"], request=request)
         except ValidationError as exc:
             for message in exc.messages:
-                messages.error(request, message)
+                messages.error(request, f"上传失败：{message}")
         else:
             messages.success(request, "附件已上传。")
     else:
-        for errors in form.errors.values():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else "附件"
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, f"上传失败：{label}：{message}")
     return redirect("person_detail", pk=person.pk)

@@ -6,6 +6,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from servicecenter.listing import PAGE_SIZE
 from servicecenter.models import AuditEvent
@@ -161,8 +162,9 @@ def test_query_count_is_fixed(client_for, events, django_assert_num_queries):
     # 2. the user
     # 3. the user's roles (access policy; cached on the user for the rest of the request)
     # 4. the page of events
-    # 5. COUNT of the matching events, for the pager
+    # 5. COUNT of the matching events, for the pager (on PostgreSQL an EXPLAIN first: the planner's
+    #    estimate decides whether counting is cheap)
     # 6. the user's org unit, for the page header
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7 if connection.vendor == "postgresql" else 6):
         response = client.get(f"{URL}?since=2000-01-01&event=export")
     assert len(shown(response)) == PAGE_SIZE

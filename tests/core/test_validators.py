@@ -95,3 +95,23 @@ def test_valid_phones(value, expected):
 def test_bad_phones(value):
     with pytest.raises(ValidationError, match="手机号码"):
         validate_phone(value)
+
+
+def test_fast_select_renderer_matches_djangos_markup():
+    from django import forms
+    from django.forms.renderers import DjangoTemplates
+
+    from servicecenter.forms import FastSelectRenderer
+
+    class F(forms.Form):
+        plain = forms.ChoiceField(choices=[("a", "甲<b>"), ("b", "乙")], initial="b")
+        grouped = forms.ChoiceField(choices=[("组", [("1", "一"), ("2", "二")]), ("3", "三")], required=False)
+        many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y")], initial=["x", "y"])
+
+    def squash(html: str) -> str:
+        return "".join(line.strip() for line in str(html).splitlines())
+
+    for name in ("plain", "grouped", "many"):
+        fast = F(renderer=FastSelectRenderer())[name].as_widget()
+        django = F(renderer=DjangoTemplates())[name].as_widget()
+        assert squash(fast) == squash(django), name
