@@ -8,7 +8,7 @@ import django_filters as df
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from servicecenter.filters import ScopedFilterSet, UnitFilter
+from servicecenter.filters import ScopedFilterSet, UnitFilter, YesNoAll
 from servicecenter.models import OrgUnit, Person, User
 from servicecenter.people import person_search
 
@@ -42,9 +42,9 @@ class PetitionFilter(ScopedFilterSet):
                                         widget=df.widgets.DateRangeWidget(attrs={"type": "date"}))
     deadline = df.ChoiceFilter(label="办结期限", choices=DEADLINE_CHOICES, method="filter_deadline",
                                empty_label="全部")
-    is_group = df.BooleanFilter(label="群体性", widget=df.widgets.BooleanWidget())
-    is_urgent = df.BooleanFilter(label="重大/紧急", widget=df.widgets.BooleanWidget())
-    is_confidential = df.BooleanFilter(label="保密", widget=df.widgets.BooleanWidget())
+    is_group = df.BooleanFilter(label="群体性", widget=YesNoAll())
+    is_urgent = df.BooleanFilter(label="重大/紧急", widget=YesNoAll())
+    is_confidential = df.BooleanFilter(label="保密", widget=YesNoAll())
     ordering = df.OrderingFilter(
         label="排序",
         fields=(("received_at", "received"), ("due_date", "due"), ("number", "number")),

@@ -14,6 +14,14 @@ from .models import Employer, Industry, OrgUnit, Person
 from .people import person_search
 
 
+class YesNoAll(df.widgets.BooleanWidget):
+    """是/否 with an empty choice that means "no condition" — django-filter labels it 未知."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]
+
+
 class UnitFilter(df.ModelChoiceFilter):
     """A unit in the user's scope; selecting it shows that unit and everything below it."""
 
@@ -36,8 +44,8 @@ class PersonFilter(ScopedFilterSet):
                       help_text="姓名、拼音首字母（如 zs）、电话或完整身份证号")
     sex = df.ChoiceFilter(label="性别", choices=Person.Sex.choices, empty_label="全部")
     org_unit = UnitFilter(label="登记单位", queryset=OrgUnit.objects.none(), empty_label="全部")
-    is_migrant_worker = df.BooleanFilter(label="农民工", widget=df.widgets.BooleanWidget())
-    is_union_member = df.BooleanFilter(label="工会会员", widget=df.widgets.BooleanWidget())
+    is_migrant_worker = df.BooleanFilter(label="农民工", widget=YesNoAll())
+    is_union_member = df.BooleanFilter(label="工会会员", widget=YesNoAll())
     model_worker = df.ChoiceFilter(label="劳模", choices=Person.ModelWorker.choices[1:], empty_label="全部")
     jobless_certificate = df.ChoiceFilter(label="下岗/失业", choices=Person.JoblessCertificate.choices[1:],
                                           empty_label="全部")
