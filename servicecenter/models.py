@@ -214,7 +214,8 @@ class Person(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "职工"
         ordering = ["-id"]
-        indexes = [models.Index(fields=["org_unit", "-id"], name="person_unit_recent")]
+        indexes = [models.Index(fields=["org_unit", "-id"], name="person_unit_recent"),
+                   models.Index(fields=["created_at"], name="person_created")]
 
     def __str__(self) -> str:
         return self.name

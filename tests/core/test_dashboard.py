@@ -14,7 +14,10 @@ def test_dashboard_shows_petition_figures_and_escalations_for_case_roles(client_
         by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit, person=person, channel="visit",
         received_at=timezone.now(), headcount=12, category=Category.objects.first(), facts="集体讨薪",
         request="支付工资")
-    clerk_page = client_for("s11_clerk").get("/").content.decode()
+    response = client_for("s11_clerk").get("/")
+    assert response.context["people_today"] == 1
+    assert client_for("s21_clerk").get("/").context["people_today"] == 0
+    clerk_page = response.content.decode()
     assert "今日受理" in clerk_page and "今日登记人员" in clerk_page
     supervisor_page = client_for("d1_sup").get("/").content.decode()
     assert "群体性/紧急信访待签收" in supervisor_page
