@@ -110,6 +110,8 @@ class Petition(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["org_unit", "-received_at"], name="petition_unit_recent"),
+            models.Index(fields=["-received_at", "-id"], name="petition_recent"),  # the list's default order
+            models.Index(fields=["status", "-received_at", "-id"], name="petition_status_recent"),  # … by 状态
             models.Index(fields=["status", "due_date"], name="petition_status_due"),
             models.Index(fields=["handler", "status"], name="petition_handler_status"),
         ]

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Every benchmark at full scale on the PostgreSQL database in DATABASE_URL (`make bench`; without
+# DATABASE_URL, `make bench` runs this inside tests/pg/with-postgres.sh, a throwaway server).
+#
+#   DATABASE_URL=postgres://postgres@127.0.0.1:55432/bench bench/full.sh
+#   ROWS=1000000 PETITIONS=1000000 RUNS=11 bench/full.sh        # the defaults
+#   ONLY="lists petitions" bench/full.sh                         # some of the steps (names below)
+#
+# 1. seed       migrate, then `seed_demo --scale $ROWS --petitions $PETITIONS` (idempotent: seconds
+#               when the data is there; about 2 + 2.5 minutes on an empty database)
+# 2. lists      people list at $ROWS people: ours against raw SQL and Django admin, deep pages
+# 3. petitions  petition list at $PETITIONS cases: city and station, filtered and not, deep pages
+# 4. export     people register at $ROWS rows: ours, raw openpyxl, django-import-export (memory too)
+# 5. petition-export  petition register at $PETITIONS rows: ours against raw openpyxl
+# 6. jobs       both registers through the background path (request → db_worker → file)
+# 7. pdf        the person card in Chinese against the same page in Latin text
+#
+# Each step prints its tables and one line per goal: PASS or FAIL, the figure, its reference and the
+# ratio (INFO: a figure given for reference, without a goal). The summary at the end repeats those
+# lines with each step's time. Logs and JSON in $BENCH_OUT (default: a new folder under /tmp).
+# Exit status: 0 when every step ran and every goal passed; 1 when a goal failed; 2 when a step broke.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+ROWS=${ROWS:-1000000}
+PETITIONS=${PETITIONS:-1000000}
+RUNS=${RUNS:-11}
+ONLY=${ONLY:-seed lists petitions export petition-export jobs pdf}
+OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-full.XXXXXX")}
+mkdir -p "$OUT"
+
+case "${DATABASE_URL:-}" in
+    postgres://*|postgresql://*|pgsql://*) ;;
+    *) echo "bench/full.sh: DATABASE_URL must point at a PostgreSQL database (or run \`make bench\`)" >&2; exit 2 ;;
+esac
+# Background exports write their files under MEDIA_ROOT; a scratch folder keeps them out of the tree.
+export MEDIA_ROOT=${MEDIA_ROOT:-$OUT/media}
+
+started=$SECONDS
+STEPS=()
+NAMES=()
+BROKEN=0
+wanted() { [[ " $ONLY " == *" $1 "* ]]; }
+
+step() {  # step NAME COMMAND...: run it, keep its output in $OUT/NAME.log, note its time and status
+    local name=$1 t0=$SECONDS rc
+    shift
+    NAMES+=("$name")
+    printf '\n======== %s ========  (%s)\n' "$name" "$(date '+%H:%M:%S')"
+    "$@" 2>&1 | grep --line-buffered -v -e 'No directory at: .*staticfiles' -e 'mw_instance = middleware' \
+        | tee "$OUT/$name.log"
+    rc=${PIPESTATUS[0]}
+    # A step that exits non-zero without saying FAIL broke (an error, not a missed goal).
+    if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$OUT/$name.log"; then
+        BROKEN=1
+        STEPS+=("$(printf '%-16s %6d s  BROKE (exit %d, see %s)' "$name" $((SECONDS - t0)) "$rc" "$OUT/$name.log")")
+    else
+        STEPS+=("$(printf '%-16s %6d s' "$name" $((SECONDS - t0)))")
+    fi
+}
+
+echo "bench/full.sh: $ROWS people, $PETITIONS petitions on ${DATABASE_URL%%\?*}; logs in $OUT"
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
+     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if wanted seed; then
+    # seed_demo refuses to write demo data with DEBUG off.
+    step seed bash -c 'set -e; "$1" manage.py migrate --noinput -v1 | tail -n 3
+        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --petitions "$3"' _ "$PY" "$ROWS" "$PETITIONS"
+fi
+wanted lists && step lists "$PY" bench/list_pages.py --rows "$ROWS" --runs "$RUNS" --no-seed --json "$OUT/lists.json"
+wanted petitions && step petitions "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" \
+    --runs "$RUNS" --no-seed --json "$OUT/petitions.json"
+wanted export && step export "$PY" bench/export_bench.py --rows "$ROWS" --json "$OUT/export.json"
+wanted petition-export && step petition-export "$PY" bench/export_bench.py --register petitions \
+    --rows "$PETITIONS" --json "$OUT/petition-export.json"
+if wanted jobs; then
+    step job-people "$PY" bench/export_bench.py --job --json "$OUT/job-people.json"
+    step job-petitions "$PY" bench/export_bench.py --job --register petitions --json "$OUT/job-petitions.json"
+fi
+wanted pdf && step pdf "$PY" bench/pdf_bench.py --json "$OUT/pdf.json"
+
+printf '\n======== summary ========\n'
+printf '%s\n' "${STEPS[@]}"
+echo
+verdicts=$(for name in "${NAMES[@]}"; do grep -E '^(PASS|FAIL|INFO|NOTE) ' "$OUT/$name.log"; done)
+printf '%s\n' "$verdicts"
+passed=$(grep -c '^PASS ' <<<"$verdicts")
+failed=$(grep -c '^FAIL ' <<<"$verdicts")
+echo
+echo "$passed goals passed, $failed failed; $((SECONDS - started)) s in all; logs and JSON in $OUT"
+[ "$BROKEN" -eq 0 ] || exit 2
+[ "$failed" -eq 0 ] || exit 1
