@@ -223,7 +223,7 @@ def write_register(
     ws.merged_cells.add(f"A2:{last_col}2")
 
     # Data rows go in as ready-made XML (xlsxrows.py): the same cells ``ws.append`` would write, at
-    # 3-4 times openpyxl's speed (bench/README-export.md). Attached after the sheet's settings are
+    # 3-4 times openpyxl's speed (bench/README.md). Attached after the sheet's settings are
     # made (they are written when the first row is), before row 1.
     stream = RowStream.attach(ws)
     title = WriteOnlyCell(ws, value=register.title)
