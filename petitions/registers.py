@@ -23,10 +23,12 @@ from django.db.models import (
     When,
 )
 
+from servicecenter.exportjobs import ExportSource
 from servicecenter.exports import Column, Register
 from servicecenter.models import Person
 
 from .confidentiality import MASK, identity_q
+from .filters import PetitionFilter
 from .models import Category, FollowUp, Petition
 from .selectors import overdue_q
 
@@ -93,3 +95,17 @@ def register_queryset(queryset: QuerySet[Petition], user: Any, categories: list[
 
 def register_categories() -> list[Category]:
     return list(Category.objects.filter(is_active=True))
+
+
+class PetitionExportSource(ExportSource):
+    """The petition list's export (``exportjobs.export_or_enqueue``: a large one becomes a background
+    job). One column per active category: they are read for each export, once for the columns and
+    the query alike."""
+
+    def build(self, user: Any, params: Any) -> tuple[Register, QuerySet[Petition]]:
+        categories = register_categories()
+        return petition_register(categories), register_queryset(self.queryset(user, params), user, categories)
+
+
+PETITION_EXPORT = PetitionExportSource("petitions.petitions", petition_register([]), Petition.objects.all,
+                                       PetitionFilter, ordering=("received_at", "id"))

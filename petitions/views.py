@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from servicecenter import audit
 from servicecenter.access import Action, can, get_visible_or_404, require, role_allows, visible
-from servicecenter.exports import register_response
+from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import AttachmentForm, EmployerForm, PersonForm, add_service_error
 from servicecenter.listing import list_page
 from servicecenter.models import Attachment
@@ -55,13 +55,10 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def petition_export(request: HttpRequest) -> HttpResponse:
+    """The register of the list as filtered; above ``exports.background_rows`` rows a background job."""
     require(request.user, Action.EXPORT)
-    filterset = PetitionFilter(request.GET or None, queryset=selectors.petitions_for(request.user), user=request.user)
-    categories = registers.register_categories()
-    queryset = registers.register_queryset(filterset.qs, request.user, categories)
-    return register_response(registers.petition_register(categories), queryset, request=request,
-                             unit_name=request.user.org_unit.name, period=filterset.period_label(),
-                             detail=request.GET.urlencode())
+    filterset = PetitionFilter(request.GET or None, queryset=Petition.objects.none(), user=request.user)
+    return export_or_enqueue(request, registers.PETITION_EXPORT, period=filterset.period_label())
 
 
 # --- intake ------------------------------------------------------------------------------------------

@@ -86,6 +86,11 @@ class ExportSource:
         filterset = self.filterset_class(params or None, queryset=scoped, user=user)
         return filterset.qs.order_by(*self.ordering)
 
+    def build(self, user: User, params: QueryDict | None) -> tuple[Register, QuerySet]:
+        """The register and its rows for this user and query. A source whose columns are data (one
+        per category, say) overrides this, to read them once for the columns and the query alike."""
+        return self.register, self.queryset(user, params)
+
 
 def get_source(key: str) -> ExportSource:
     if key not in SOURCES:
@@ -122,9 +127,9 @@ def export_or_enqueue(request: HttpRequest, source: ExportSource | str, *, perio
     user = request.user
     require(user, Action.EXPORT)
     source = get_source(source) if isinstance(source, str) else source
-    queryset = source.queryset(user, request.GET)
+    register, queryset = source.build(user, request.GET)
     if not has_more_than(queryset, background_threshold(user)):
-        return register_response(source.register, queryset, request=request, unit_name=user.org_unit.name,
+        return register_response(register, queryset, request=request, unit_name=user.org_unit.name,
                                  period=period, detail=request.GET.urlencode())
     job = export_job_enqueue(user=user, source=source, query=request.GET.urlencode(), period=period)
     return redirect("export_job", job_id=job.pk)
@@ -193,21 +198,21 @@ def export_job_run(job_id: str | uuid.UUID) -> int:
         if not (role_allows(user, Action.EXPORT) and user.org_unit_id == job.org_unit_id):
             raise ExportRefused("申请人的角色或所在单位已变化，任务未执行。")
         source = get_source(job.register)
-        queryset = source.queryset(user, QueryDict(job.query))
+        register, queryset = source.build(user, QueryDict(job.query))
         jobs.update(row_count=queryset.count())
         directory = export_dir()
         directory.mkdir(parents=True, exist_ok=True)
         stored_name = secrets.token_hex(20) + ".xlsx"
         partial = directory / (stored_name + ".part")
         with partial.open("xb") as out:
-            count = write_register(source.register, _progress(source.register.rows(queryset), job.pk), out,
+            count = write_register(register, _progress(register.rows(queryset), job.pk), out,
                                    unit_name=job.org_unit.name, period=job.period, printed_at=job.created_at)
         final = directory / stored_name
         os.replace(partial, final)
         partial = None
         created = timezone.localtime(job.created_at)
         jobs.update(status=Status.DONE, rows_done=count, row_count=count, stored_name=stored_name,
-                    filename=f"{source.register.filename}-{created:%Y%m%d-%H%M}.xlsx",
+                    filename=f"{register.filename}-{created:%Y%m%d-%H%M}.xlsx",
                     size=final.stat().st_size, finished_at=timezone.now())
     except ExportRefused as exc:
         jobs.update(status=Status.FAILED, error=str(exc), finished_at=timezone.now())
