@@ -27,7 +27,7 @@ against the ``iterate`` baseline over the same rows (goal: ≤ +25 MB).
     DATABASE_URL=postgres://…/bench python bench/export_bench.py --job --register petitions
 
 The database must already hold ``--rows`` people (``python manage.py seed_demo --scale N``); with
-``--seed`` the script runs that itself for the missing number. Petitions: ``seed_demo --petitions N``.
+``--seed`` the script runs that itself for the missing number. Petitions: ``seed_demo --count petitions=N``.
 
 The petition list's export goes through the background path once ``petitions/registers.py``
 declares its ``ExportSource`` (``petitions.petitions``; the change is described in bench/README.md).
@@ -218,7 +218,7 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
 
         have = Petition.objects.count()
         if have < rows and seed:
-            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--petitions", str(rows)],
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--count", f"petitions={rows}"],
                            check=True)
             have = Petition.objects.count()
         return have
@@ -270,7 +270,7 @@ def main() -> int:
     if have < args.rows:
         what = "名职工" if args.register == "people" else "件信访"
         print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
-              f"{'--scale' if args.register == 'people' else '--petitions'} {args.rows}`（或加 --seed）。",
+              f"{'--scale ' if args.register == 'people' else '--count petitions='}{args.rows}`（或加 --seed）。",
               file=sys.stderr)
         return 2
     from django.db import connection

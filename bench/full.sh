@@ -6,7 +6,7 @@
 #   ROWS=1000000 PETITIONS=1000000 RUNS=11 bench/full.sh        # the defaults
 #   ONLY="lists petitions" bench/full.sh                         # some of the steps (names below)
 #
-# 1. seed       migrate, then `seed_demo --scale $ROWS --petitions $PETITIONS` (idempotent: seconds
+# 1. seed       migrate, then `seed_demo --scale $ROWS --count petitions=$PETITIONS` (idempotent: seconds
 #               when the data is there; about 2 + 2.5 minutes on an empty database)
 # 2. lists      people list at $ROWS people: ours against raw SQL and Django admin, deep pages
 # 3. petitions  petition list at $PETITIONS cases: city and station, filtered and not, deep pages
@@ -66,7 +66,7 @@ echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576
 if wanted seed; then
     # seed_demo refuses to write demo data with DEBUG off.
     step seed bash -c 'set -e; "$1" manage.py migrate --noinput -v1 | tail -n 3
-        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --petitions "$3"' _ "$PY" "$ROWS" "$PETITIONS"
+        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --count petitions="$3"' _ "$PY" "$ROWS" "$PETITIONS"
 fi
 wanted lists && step lists "$PY" bench/list_pages.py --rows "$ROWS" --runs "$RUNS" --no-seed --json "$OUT/lists.json"
 wanted petitions && step petitions "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" \

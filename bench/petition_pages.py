@@ -74,7 +74,7 @@ def seed(rows: int, petitions: int) -> None:
     started = time.monotonic()
     manage = str(BASE_DIR / "manage.py")
     subprocess.run([sys.executable, manage, "migrate", "--noinput", "-v0"], check=True)
-    subprocess.run([sys.executable, manage, "seed_demo", "--scale", str(rows), "--petitions", str(petitions)],
+    subprocess.run([sys.executable, manage, "seed_demo", "--scale", str(rows), "--count", f"petitions={petitions}"],
                    check=True)
     print(f"数据准备 {time.monotonic() - started:.0f} 秒")
 
@@ -105,7 +105,7 @@ def run_case(case: Case, runs: int) -> Result:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--petitions", type=int, default=1_000_000, help="cases (seed_demo --petitions)")
+    parser.add_argument("--petitions", type=int, default=1_000_000, help="cases (seed_demo --count petitions=N)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="bulk people (seed_demo --scale)")
     parser.add_argument("--runs", type=int, default=11, help="requests per measurement (median)")
     parser.add_argument("--cases", default=",".join(c.key for c in CASES))

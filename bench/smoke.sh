@@ -37,7 +37,7 @@ step() {  # step NAME COMMAND...: run it, print its time; a failure stops the ru
     echo "-- $name: $(( $(date +%s) - t0 )) s"
 }
 
-step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --petitions "$3"' \
+step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3"' \
     _ "$PY" "$ROWS" "$PETITIONS"
 step "people list" "$PY" bench/list_pages.py --rows "$ROWS" --runs 3 --no-seed
 step "petition list" "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" --runs 3 --no-seed

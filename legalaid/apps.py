@@ -5,3 +5,8 @@ class LegalaidConfig(AppConfig):
     name = "legalaid"
     verbose_name = "法律援助"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .declaration import declare
+
+        declare()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import multiprocessing
 import os
 import random
@@ -31,13 +32,15 @@ from typing import Any
 from django.db import IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
+from servicecenter.access import escalation_units
+from servicecenter.clocks import rolls_over
 from servicecenter.models import Employer, OrgUnit, Person, PersonLink, Sequence, User
 from servicecenter.numbering import format_case_number
 from servicecenter.parameters import param
-from servicecenter.workdays import add_working_days
+from servicecenter.workdays import Calendar
 
-from .confidentiality import escalation_units
 from .models import Category, Escalation, FollowUp, Notice, Petition, PetitionEvent, Task, TaskTarget
+from .workflow import PETITION_FLOW
 
 TOKEN_NAMESPACE = uuid.UUID("6f1c2b9e-3d7a-4c55-9a0e-5b8f7e2d1c40")
 HANDLER_ROLES = ("clerk", "worker", "supervisor")
@@ -79,6 +82,7 @@ STORY_WEIGHTS = [s[1] for s in STORIES]
 CHANNEL_VALUES, CHANNEL_WEIGHTS = [c[0] for c in CHANNELS], [c[1] for c in CHANNELS]
 SATISFACTION_VALUES, SATISFACTION_WEIGHTS = [s[0] for s in SATISFACTION], [s[1] for s in SATISFACTION]
 ONE_DAY = datetime.timedelta(days=1)
+EVENT_LABELS = {**{t.name: t.label for t in PETITION_FLOW.transitions.values()}, **dict(PetitionEvent.Kind.choices)}
 
 
 class _World:
@@ -114,9 +118,10 @@ class _World:
                        User.objects.filter(is_active=True, role_grants__role="supervisor").order_by("pk")}
         # (unit, a supervisor there who acknowledges older cases — None: nobody, it stays waiting)
         self.escalate_to = {u.pk: [(e.pk, supervisors.get(e.pk)) for e in escalation_units(u)] for u in self.units}
-        self.deadline = {u.pk: (param("petition.deadline_days", u), param("petition.deadline_in_working_days", u))
-                         for u in self.units}
-        self._due_cache: dict[tuple[datetime.date, int], datetime.date] = {}
+        self.deadline = {u.pk: (param("petition.deadline_days", u), param("petition.deadline_in_working_days", u),
+                                rolls_over(u)) for u in self.units}
+        self._due_cache: dict[tuple[datetime.date, int, bool, bool], datetime.date] = {}
+        self.calendar = Calendar()
         # One clock for the whole run (timezone.localtime() per call costs more than a case's dice).
         self.tz = timezone.get_current_timezone()
         self.now = timezone.now()
@@ -129,14 +134,18 @@ class _World:
             for n in range((self.today - first).days + 1):
                 self.due(unit, first + datetime.timedelta(days=n))
 
-    def due(self, unit: OrgUnit, accepted: datetime.date) -> tuple[datetime.date, bool]:
-        days, working = self.deadline[unit.pk]
-        if not working:
-            return accepted + datetime.timedelta(days=days), False
-        key = (accepted, days)
+    def due(self, unit: OrgUnit, accepted: datetime.date) -> tuple[datetime.date, bool, bool, int]:
+        """(due date, in working days, rolls over, deadline days) of a case accepted then."""
+        days, working, rolls = self.deadline[unit.pk]
+        key = (accepted, days, working, rolls)
         if key not in self._due_cache:
-            self._due_cache[key] = add_working_days(accepted, days)
-        return self._due_cache[key], True
+            cal = self.calendar
+            if working:
+                self._due_cache[key] = cal.add_working_days(accepted, days)
+            else:
+                due = accepted + datetime.timedelta(days=days)
+                self._due_cache[key] = cal.next_working_day(due) if rolls else due
+        return self._due_cache[key], working, rolls, days
 
 
 def _reserve_numbers(kind: str, unit: OrgUnit, year: int, n: int) -> list[str]:
@@ -218,11 +227,13 @@ def _seed_tasks(world: _World) -> None:
                                        due_date=today + datetime.timedelta(days=days))
             for i, station in enumerate(stations):
                 done = i < reported and world.staff.get(station.pk)
+                reported_at = timezone.now() - datetime.timedelta(days=1) if done else None
                 TaskTarget.objects.create(
                     task=task, org_unit=station, status="reported" if done else "pending",
                     result="排查企业28家，发现2家存在欠薪隐患，已督促整改。" if done else "",
-                    reported_by=world.staff[station.pk][0] if done else None,
-                    reported_at=timezone.now() - datetime.timedelta(days=1) if done else None)
+                    reported_by=world.staff[station.pk][0] if done else None, reported_at=reported_at,
+                    reported_on=timezone.localdate(reported_at) if reported_at else None,
+                    due_date=task.due_date, late_from=None if done else task.due_date + ONE_DAY)
 
 
 def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> dict[str, Any]:
@@ -239,7 +250,7 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
     if received > now:
         received -= ONE_DAY
     accepted = received.astimezone(tz).date()
-    due, working = world.due(unit, accepted)
+    due, working, rolls, deadline_days = world.due(unit, accepted)
     name, _, facts, request = rng.choices(STORIES, weights=STORY_WEIGHTS)[0]
     employer = rng.choice(world.employers) if world.employers and name not in ("生活困难", "意见建议") else None
     group = rng.random() < 0.05
@@ -253,6 +264,7 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
         "employer_id": employer[0] if employer else None, "category_id": category, "facts": facts,
         "request": request, "is_confidential": rng.random() < 0.08, "is_urgent": rng.random() < 0.03,
         "handler_id": receiver, "accepted_on": accepted, "in_working_days": working, "due_date": due,
+        "deadline_days": deadline_days, "rolls_over": rolls, "pauses": [], "late_from": due + ONE_DAY,
         "intake_token": token, "status": Petition.Status.OPEN.value, "handling": "",
     }
     events = [("intake", receiver, received, f"{CHANNEL_LABELS[channel]}，{headcount}人")]
@@ -280,7 +292,8 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
         p["closed_at"] = closed_at
         if p["status"] == Petition.Status.OPEN:
             p["handler_id"] = handler
-        p["was_overdue"] = closed_on > due
+        p["stopped_on"] = closed_on
+        p["late_from"] = due + ONE_DAY if closed_on > due else None
         p["handling"] = Petition.Handling.ON_THE_SPOT.value if spot else (
             p["handling"] or Petition.Handling.SELF.value)
         p["report_facts"], p["report_basis"] = facts, "《劳动合同法》《工资支付暂行规定》等有关规定。"
@@ -304,9 +317,10 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
     if p["employer_id"] and rng.random() < 0.05 and age > 5:
         rect = rng.random() < 0.5
         kind = "rectification" if rect else "suggestion"
+        deadline = accepted + datetime.timedelta(days=20) if rect else None
         notice = {"employer_id": p["employer_id"], "kind": kind,
                   "content": "请依法足额支付拖欠工资。" if rect else "建议建立健全工资支付制度。",
-                  "deadline": accepted + datetime.timedelta(days=20) if rect else None,
+                  "deadline": deadline, "late_from": deadline + ONE_DAY if deadline else None,
                   "issued_on": accepted + datetime.timedelta(days=2), "issued_by_id": handler}
         events.append(("notice", handler, received + datetime.timedelta(days=2), NOTICE_LABELS[kind]))
     return {"petition": p, "unit": unit, "events": events, "follow_up": follow_up, "notice": notice,
@@ -339,7 +353,8 @@ def _related(specs: list[dict[str, Any]], petition_ids: list[int]) -> dict[str, 
     events, follow_ups, escalations, notices, links = [], [], [], [], []
     for s, pk in zip(specs, petition_ids, strict=True):
         p = s["petition"]
-        events += [{"petition_id": pk, "kind": k, "by_id": u, "at": at, "note": note} for k, u, at, note in s["events"]]
+        events += [{"petition_id": pk, "kind": k, "label": EVENT_LABELS.get(k, k), "by_id": u, "at": at, "note": note,
+                    "data": {}} for k, u, at, note in s["events"]]
         if s["follow_up"] is not None:
             follow_ups.append({**s["follow_up"], "petition_id": pk})
         if s["notice"] is not None:
@@ -516,6 +531,8 @@ def _copy_text(value: Any) -> str:
     """One field in PostgreSQL's COPY text format."""
     if value is None:
         return "\\N"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
     if value is True:
         return "t"
     if value is False:

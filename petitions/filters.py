@@ -8,6 +8,7 @@ import django_filters as df
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from servicecenter import access
 from servicecenter.filters import ScopedFilterSet, UnitFilter, YesNoAll
 from servicecenter.models import OrgUnit, Person, User
 from servicecenter.people import person_search
@@ -15,7 +16,8 @@ from servicecenter.people import person_search
 from .confidentiality import identity_q
 from .forms import HandlerChoiceField
 from .models import Category, Petition
-from .selectors import due_soon_days, due_soon_q, overdue_q
+from .selectors import CLOCK, due_soon_days, due_soon_q, overdue_q
+from .workflow import HANDLE
 
 DEADLINE_CHOICES = [
     ("overdue", "已逾期（含逾期办结）"),
@@ -60,9 +62,7 @@ class PetitionFilter(ScopedFilterSet):
         super().__init__(*args, user=user, **kwargs)
         self.user = user
         units = self.filters["org_unit"].queryset
-        self.filters["handler"].queryset = (
-            User.objects.filter(org_unit__in=units.values("pk"), role_grants__role__in=("clerk", "worker", "supervisor"))
-            .select_related("org_unit").distinct().order_by("org_unit__path", "username"))
+        self.filters["handler"].queryset = access.staff_holding(HANDLE, units)
 
     def filter_person(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         """Search by the complainant, but never through a confidential case whose complainant
@@ -76,7 +76,7 @@ class PetitionFilter(ScopedFilterSet):
         if value == "due_soon":
             return qs.filter(due_soon_q(due_soon_days(self.user)))
         if value == "paused":
-            return qs.filter(paused_since__isnull=False, status__in=Petition.OPEN_STATES)
+            return qs.filter(CLOCK.paused_q())
         if value == "extended":
             return qs.filter(extension_days__gt=0)
         return qs

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from servicecenter.access import assignable_units, visible
+from servicecenter.access import assignable_units, units_below, visible
 from servicecenter.forms import EmployerForm, PersonForm, UnitChoiceField
 from servicecenter.models import Employer, OrgUnit, Person, User
 from servicecenter.validators import normalise_resident_id, normalise_uscc
@@ -233,6 +233,24 @@ class AcknowledgeForm(_PetitionForm):
     pass
 
 
+class DecisionForm(_PetitionForm):
+    """A supervisor's decision on a request (延期申请, 重新办理申请)."""
+
+    decision = forms.ChoiceField(label="审批结果", widget=forms.RadioSelect,
+                                 choices=[("approve", "同意"), ("reject", "不同意")])
+    note = forms.CharField(label="审批意见", widget=TEXT, required=False, max_length=500,
+                           help_text="不同意时须写明理由")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", "不同意时须写明理由。")
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"approve": self.cleaned_data["decision"] == "approve", "note": self.cleaned_data["note"]}
+
+
 class FollowUpForm(_PetitionForm):
     method = forms.ChoiceField(label="回访方式", choices=FollowUp.Method.choices, widget=forms.RadioSelect)
     satisfaction = forms.ChoiceField(label="满意度", choices=FollowUp.Satisfaction.choices, widget=forms.RadioSelect)
@@ -279,8 +297,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        own = user.org_unit
-        self.fields["units"].queryset = (assignable_units(user).exclude(pk=own.pk) if own else OrgUnit.objects.none())
+        self.fields["units"].queryset = units_below(user)
 
 
 class TaskReportForm(forms.Form):

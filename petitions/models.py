@@ -3,13 +3,14 @@ employers and tasks assigned from above. States change only through ``petitions/
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
+from servicecenter.clocks import Clock
 from servicecenter.models import Employer, OrgUnit, Person
+from servicecenter.timeline import CaseEvent
 
 
 class Category(models.Model):
@@ -84,17 +85,22 @@ class Petition(models.Model):
     reply = models.TextField("转办答复", blank=True)
     replied_on = models.DateField("答复日期", null=True, blank=True)
 
-    # The deadline: counted from acceptance in calendar or working days (the mode is fixed at intake).
+    # The deadline clock (servicecenter/clocks.py; ``selectors.CLOCK`` maps its fields): counted from
+    # acceptance, in calendar or working days (the mode and length are fixed at intake).
     accepted_on = models.DateField("受理日期")
+    deadline_days = models.PositiveIntegerField("办结时限", null=True, blank=True)
     in_working_days = models.BooleanField("按工作日计时", default=False)
+    rolls_over = models.BooleanField("期满日遇节假日顺延", default=True)
     due_date = models.DateField("办结期限", db_index=True)
+    pauses = models.JSONField("暂停记录", default=list, blank=True)
     paused_since = models.DateField("暂停计时自", null=True, blank=True)
     paused_days = models.PositiveIntegerField("累计暂停天数", default=0)
     extension_days = models.PositiveIntegerField("延期天数", default=0)
     extension_reason = models.CharField("延期理由", max_length=200, blank=True)
+    late_from = models.DateField("逾期起始日", null=True, blank=True)
+    stopped_on = models.DateField("计时结束日", null=True, blank=True)
 
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
-    was_overdue = models.BooleanField("曾逾期", default=False)
     report_facts = models.TextField("基本事实", blank=True)
     report_basis = models.TextField("处理依据", blank=True)
     report_result = models.TextField("处理结果", blank=True)
@@ -114,11 +120,16 @@ class Petition(models.Model):
             models.Index(fields=["status", "-received_at", "-id"], name="petition_status_recent"),  # … by 状态
             models.Index(fields=["status", "due_date"], name="petition_status_due"),
             models.Index(fields=["handler", "status"], name="petition_handler_status"),
+            # Overdue and due soon are each one range on late_from (clocks.py).
+            models.Index(fields=["late_from", "-received_at", "-id"], name="petition_late_recent"),
         ]
 
     def __str__(self) -> str:
         # Never the complainant's name: this string goes into the audit log and page titles.
         return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("petitions:detail", args=[self.pk])
 
     @property
     def is_closed(self) -> bool:
@@ -126,23 +137,34 @@ class Petition(models.Model):
 
     @property
     def is_paused(self) -> bool:
-        return self.paused_since is not None
+        return self.paused_since is not None and not self.is_closed
 
     @property
     def is_escalated(self) -> bool:
         return self.is_group or self.is_urgent
 
     @property
+    def clock(self) -> Clock:
+        from .selectors import CLOCK
+
+        return CLOCK.read(self)
+
+    @property
+    def was_overdue(self) -> bool:
+        """Late now, or closed late: a late case stays marked overdue after closing."""
+        return self.clock.was_overdue(timezone.localdate())
+
+    @property
     def is_overdue(self) -> bool:
         """Overdue now, or closed late (a late case stays marked overdue after closing)."""
-        if self.is_closed:
-            return self.was_overdue
-        return not self.is_paused and self.due_date < timezone.localdate()
+        return self.was_overdue
 
     @property
     def days_overdue(self) -> int:
-        left = self.days_left
-        return -left if left is not None and left < 0 else 0
+        today = timezone.localdate()
+        if not self.clock.is_overdue(today):
+            return 0
+        return (today - self.due_date).days
 
     @property
     def days_left(self) -> int | None:
@@ -151,41 +173,20 @@ class Petition(models.Model):
         return (self.due_date - timezone.localdate()).days
 
 
-class PetitionEvent(models.Model):
-    """One step on a case's timeline: who, when, what, note."""
+class PetitionEvent(CaseEvent):
+    """One step on a case's timeline (``timeline.CaseEvent``). ``kind`` is the workflow step's
+    name, or one of the kinds below for what is not a step."""
 
     class Kind(models.TextChoices):
         INTAKE = "intake", "受理登记"
-        ANSWER = "answer", "当场答复"
-        ASSIGN = "assign", "交办"
-        SEND_UP = "send_up", "上报"
-        FORWARD = "forward", "转办"
-        REPLY = "reply", "转办答复"
-        PAUSE = "pause", "暂停计时"
-        RESUME = "resume", "恢复计时"
-        EXTEND = "extend", "延期"
-        RECUSE = "recuse", "回避"
-        ACKNOWLEDGE = "acknowledge", "签收上报"
-        CLOSE = "close", "办结"
-        REOPEN = "reopen", "重新办理"
-        FOLLOW_UP = "follow_up", "回访"
-        REVIEW = "review", "不满意复核"
-        NOTICE = "notice", "发出通知书"
-        NOTICE_RESPONSE = "notice_response", "单位回复"
         ATTACH = "attach", "上传附件"
+        EXTENSION_REQUEST = "extension_request", "申请延期"
+        REOPEN_REQUEST = "reopen_request", "申请重新办理"
 
     petition = models.ForeignKey(Petition, models.CASCADE, related_name="events")
-    kind = models.CharField("事项", max_length=20, choices=Kind.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人")
-    at = models.DateTimeField("时间", default=timezone.now)
-    note = models.TextField("说明", blank=True)
 
-    class Meta:
+    class Meta(CaseEvent.Meta):
         verbose_name = verbose_name_plural = "办理记录"
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.petition} {self.get_kind_display()}"
 
 
 class Recusal(models.Model):
@@ -289,6 +290,8 @@ class Notice(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ISSUED)
     response = models.TextField("单位回复", blank=True)
     responded_on = models.DateField("回复日期", null=True, blank=True)
+    # The deadline's clock (a fixed date; ``selectors.NOTICE_CLOCK``): late from the day after it.
+    late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "维权建议书/整改书"
@@ -299,8 +302,9 @@ class Notice(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status == self.Status.ISSUED and self.deadline is not None and \
-            self.deadline < timezone.localdate()
+        from .selectors import NOTICE_CLOCK
+
+        return NOTICE_CLOCK.read(self).is_overdue(timezone.localdate())
 
 
 class Task(models.Model):
@@ -335,6 +339,10 @@ class TaskTarget(models.Model):
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name="报告人")
     reported_at = models.DateTimeField("报告时间", null=True, blank=True)
+    # The report's clock (the task's date, fixed; ``selectors.TASK_CLOCK``).
+    due_date = models.DateField("报告期限", null=True, blank=True)
+    late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
+    reported_on = models.DateField("报告日期", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "交办事项承办"
@@ -345,7 +353,7 @@ class TaskTarget(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        due: datetime.date = self.task.due_date
-        if self.status == self.Status.REPORTED:
-            return self.reported_at is not None and timezone.localdate(self.reported_at) > due
-        return due < timezone.localdate()
+        """Late now, or reported late."""
+        from .selectors import TASK_CLOCK
+
+        return TASK_CLOCK.read(self).was_overdue(timezone.localdate())

@@ -108,4 +108,4 @@ class PetitionExportSource(ExportSource):
 
 
 PETITION_EXPORT = PetitionExportSource("petitions.petitions", petition_register([]), Petition.objects.all,
-                                       PetitionFilter, ordering=("received_at", "id"))
+                                       PetitionFilter, ordering=("received_at", "id"), permission="petitions.export")

@@ -1,5 +1,6 @@
-"""Reads: the petitions a user may see, the deadline lists, the inboxes, and which steps a page
-offers. Every query starts from ``access.visible``."""
+"""Reads: the petitions a user may see, the deadline lists and the inboxes. Every query starts
+from ``access.visible``; overdue and due soon are the kernel clock's one definition. Which steps a
+page offers is the workflow's (``workflow.py``)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,22 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from servicecenter.access import Action, can, role_allows, visible
-from servicecenter.models import OrgUnit, Person
-from servicecenter.parameters import param
+from servicecenter import access, clocks
+from servicecenter.access import role_allows, visible
+from servicecenter.models import OrgUnit, Person, User
 from servicecenter.people import person_lookup, person_search
 from servicecenter.validators import normalise_resident_id, normalise_uscc
 
-from .confidentiality import identity_annotation, leads, leads_q
+from .confidentiality import identity_annotation
 from .models import Escalation, FollowUp, Notice, Petition, Task, TaskTarget
+
+# The deadline clocks (servicecenter/clocks.py): where their fields are.
+CLOCK = clocks.ClockSpec(Petition, "办结期限", names={"started_on": "accepted_on"})
+NOTICE_CLOCK = clocks.ClockSpec(Notice, "回复/整改期限",
+                                names={"started_on": "issued_on", "due_date": "deadline", "stopped_on": "responded_on"})
+TASK_CLOCK = clocks.ClockSpec(TaskTarget, "报告期限", names={"stopped_on": "reported_on"})
+ACKNOWLEDGE = "petitions.acknowledge"
+REVIEW = "petitions.review"
 
 Status = Petition.Status
 LIST_RELATED = ("person", "category", "org_unit", "handler", "employer")
@@ -30,30 +39,25 @@ def petitions_for(user: Any) -> QuerySet[Petition]:
 
 
 def overdue_q(today: datetime.date | None = None) -> Q:
-    """Open past the due date (clock running), or closed late."""
-    today = today or timezone.localdate()
-    return (Q(status__in=Petition.OPEN_STATES, paused_since__isnull=True, due_date__lt=today)
-            | Q(status=Status.CLOSED, was_overdue=True))
+    """Open past the due date, or closed late (the register's and the list's 逾期)."""
+    return CLOCK.overdue_ever_q(today or timezone.localdate())
 
 
 def overdue_open_q(today: datetime.date | None = None) -> Q:
-    today = today or timezone.localdate()
-    return Q(status__in=Petition.OPEN_STATES, paused_since__isnull=True, due_date__lt=today)
+    return CLOCK.overdue_q(today or timezone.localdate())
 
 
 def due_soon_q(days: int, today: datetime.date | None = None) -> Q:
-    today = today or timezone.localdate()
-    return Q(status__in=Petition.OPEN_STATES, paused_since__isnull=True,
-             due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days))
+    return CLOCK.due_soon_q(today or timezone.localdate(), days)
 
 
 def due_soon_days(user: Any) -> int:
-    return param("petition.due_soon_days", user.org_unit) if user.org_unit_id else 3
+    return clocks.due_soon_days(user.org_unit if user.org_unit_id else None)
 
 
 def escalation_inbox(user: Any) -> QuerySet[Escalation]:
     """Group or urgent petitions waiting for this supervisor's unit to acknowledge them."""
-    if not role_allows(user, Action.APPROVE) or not user.org_unit_id:
+    if not role_allows(user, ACKNOWLEDGE) or not user.org_unit_id:
         return Escalation.objects.none()
     return (Escalation.objects.filter(org_unit_id=user.org_unit_id, acknowledged_at__isnull=True,
                                       petition__in=visible(Petition.objects.all(), user).values("pk"))
@@ -63,9 +67,9 @@ def escalation_inbox(user: Any) -> QuerySet[Escalation]:
 
 def reviews_awaiting(user: Any) -> QuerySet[FollowUp]:
     """Unsatisfied follow-ups on cases this supervisor leads, waiting for a decision."""
-    if not role_allows(user, Action.APPROVE):
+    if not role_allows(user, REVIEW):
         return FollowUp.objects.none()
-    cases = visible(Petition.objects.all(), user).filter(leads_q(user)).values("pk")
+    cases = visible(Petition.objects.all(), user).filter(access.leads_q(user, REVIEW)).values("pk")
     return (FollowUp.objects.filter(petition__in=cases, satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="")
             .select_related("petition__org_unit", "petition__person", "petition__handler", "done_by")
             .order_by("done_at"))
@@ -114,60 +118,38 @@ def employer_candidates(user: Any, text: str, limit: int = 8) -> tuple[list, Any
     return found, foreign
 
 
-def available_actions(petition: Petition, user: Any) -> set[str]:
-    """The steps this page offers the user; the services enforce the same rules again."""
-    if not can(user, Action.CHANGE, petition):
-        return set()
-    out: set[str] = {"recuse", "attach"}
-    status = petition.status
-    supervisor = role_allows(user, Action.APPROVE)
-    if status in Petition.OPEN_STATES:
-        out |= {"assign", "notice" if petition.employer_id else ""}
-        out.add("resume" if petition.is_paused else "pause")
-        if supervisor and not petition.extension_days:
-            out.add("extend")
-    if status == Status.OPEN:
-        out.add("answer")
-    if status in (Status.OPEN, Status.ASSIGNED):
-        out |= {"forward"}
-        if petition.org_unit.parent_id:
-            out.add("send_up")
-    if status == Status.FORWARDED:
-        out.add("reply")
-    if status in (Status.OPEN, Status.ASSIGNED, Status.REPLIED) and not petition.is_paused:
-        out.add("close")
-    if status == Status.CLOSED:
-        window = param("petition.reopen_within_days", petition.org_unit)
-        if supervisor and petition.closed_at and \
-                (timezone.localdate() - timezone.localdate(petition.closed_at)).days <= window:
-            out.add("reopen")
-    out.discard("")
-    return out
-
-
-def can_acknowledge(petition: Petition, user: Any) -> bool:
-    return role_allows(user, Action.APPROVE) and Escalation.objects.filter(
-        petition=petition, org_unit_id=user.org_unit_id, acknowledged_at__isnull=True).exists()
-
-
-def can_review(user: Any, petition: Petition) -> bool:
-    return role_allows(user, Action.APPROVE) and leads(user, petition)
-
-
 # --- tasks ------------------------------------------------------------------------------------------
 
 
 def tasks_sent(user: Any) -> QuerySet[Task]:
     """Tasks sent by the user's unit or below it, with per-target progress."""
-    return visible(Task.objects.select_related("org_unit", "created_by"), user).prefetch_related("targets__org_unit")
+    return (visible(Task.objects.select_related("org_unit", "created_by"), user)
+            .filter(org_unit__in=access.scope_unit_ids(user)).prefetch_related("targets__org_unit"))
 
 
 def task_targets_received(user: Any) -> QuerySet[TaskTarget]:
     """Parts of tasks addressed to the user's own unit."""
-    if not user.org_unit_id:
+    if not access.reads_cases(user):
         return TaskTarget.objects.none()
     return (visible(TaskTarget.objects.select_related("task__org_unit", "org_unit"), user)
             .filter(org_unit_id=user.org_unit_id).order_by("status", "task__due_date"))
+
+
+def task_scope(queryset: QuerySet[Task], user: User) -> QuerySet[Task]:
+    """A task is seen by the sending unit's subtree and by the units it was sent to."""
+    units = access.scope_unit_ids(user)
+    return queryset.filter(Q(org_unit__in=units) | Q(pk__in=TaskTarget.objects.filter(org_unit__in=units)
+                                                       .values("task_id")))
+
+
+def petition_scope(queryset: QuerySet[Petition], user: User) -> QuerySet[Petition]:
+    """Petitions owned in the user's subtree, minus those the user recused from (利害关系回避)."""
+    return access.owned_in_scope(queryset, user).exclude(recusals__user=user)
+
+
+def notice_scope(queryset: QuerySet[Notice], user: User) -> QuerySet[Notice]:
+    """A notice is seen with its case."""
+    return queryset.filter(petition__in=visible(Petition.objects.all(), user).values("pk"))
 
 
 def unit_choices(user: Any) -> QuerySet[OrgUnit]:

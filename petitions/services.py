@@ -1,9 +1,11 @@
 """Every state change of a petition, one keyword-only function each.
 
-Each function runs in one transaction, checks the access policy (404 outside scope, 403 for the
-role), locks and re-reads the petition, refuses an action the current state does not allow with a
-Chinese ``ValidationError`` (nothing changes), saves with ``update_fields``, and writes the
-timeline event and the audit record. Views and the demo call these; nothing else changes status.
+Each function runs in one transaction and starts with ``PETITION_FLOW.begin`` (workflow.py: scope →
+404, permission → 403, the row locked and re-read, the state and the step's guards checked — a
+Chinese ``ValidationError`` and nothing changes), checks its own input, and ends with
+``PETITION_FLOW.advance``: the new state, the saved fields, the timeline event and the audit row in
+one call. The deadline is the kernel's clock (``servicecenter/clocks.py``). Views and the demo call
+these; nothing else changes status.
 """
 
 from __future__ import annotations
@@ -13,26 +15,24 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from servicecenter import audit, employers, people
-from servicecenter.access import Action, require, visible
+from servicecenter import access, approvals, audit, clocks, employers, people, timeline
+from servicecenter.access import require, visible
 from servicecenter.attachments import attachment_add
 from servicecenter.models import Attachment, Employer, OrgUnit, Person, User
 from servicecenter.numbering import case_number
 from servicecenter.parameters import param
-from servicecenter.roles import Role
-from servicecenter.workdays import add_working_days, working_days_between
 
-from .confidentiality import escalation_units
 from .models import Category, Escalation, FollowUp, Notice, Petition, PetitionEvent, Recusal, Task, TaskTarget
+from .selectors import CLOCK, NOTICE_CLOCK, TASK_CLOCK
+from .workflow import EXTENSION, HANDLE, NOTICE_FLOW, PETITION_FLOW, REOPENING, TASK_FLOW
 
 Status = Petition.Status
 Kind = PetitionEvent.Kind
-HANDLER_ROLES = (Role.CLERK, Role.WORKER, Role.SUPERVISOR)
 # A clock a few minutes fast on the clerk's PC must not make "now" look like the future.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
 
@@ -55,54 +55,47 @@ def _required(value: Any, field_name: str, label: str) -> str:
     return text
 
 
-def _refuse_state(petition: Petition, allowed: tuple[str, ...], action: str) -> None:
-    if petition.status not in allowed:
-        _fail(f"该事项当前状态为“{petition.get_status_display()}”，不能{action}。", code="state")
+def _with_note(text: str, note: str) -> str:
+    note = (note or "").strip()
+    return text + (f"；{note}" if note else "")
 
 
-def _lock(petition: Petition) -> None:
-    """Re-read the row under a lock, so two clerks acting at once queue up and the second sees
-    the first one's result."""
-    petition.refresh_from_db(from_queryset=Petition.objects.select_for_update())
+def _event(petition: Petition, kind: str, by: User, note: str = "", *, write_audit: bool = True) -> PetitionEvent:
+    """A timeline entry that is not a workflow step (intake, requests), with its audit row."""
+    return timeline.record(petition.events, kind, label=Kind(kind).label, by=by, note=note,
+                           write_audit=write_audit)
 
 
-def _event(petition: Petition, kind: str, by: User, note: str = "") -> PetitionEvent:
-    return PetitionEvent.objects.create(petition=petition, kind=kind, by=by, at=timezone.now(), note=note[:2000])
+def _put_clock(petition: Petition, clock: clocks.Clock) -> list[str]:
+    return CLOCK.write(petition, clock)
 
 
-def _audit(by: User, target: Model, kind: str, detail: str = "") -> None:
-    label = Kind(kind).label if kind in Kind.values else kind
-    audit.record(audit.Event.STATE, user=by, target=target, detail=f"{label} {detail}".strip())
-
-
-def _shift(petition: Petition, day: datetime.date, n: int) -> datetime.date:
-    """``day`` moved ``n`` days in the petition's counting mode."""
-    if petition.in_working_days:
-        return add_working_days(day, n)
-    return day + datetime.timedelta(days=n)
+def start_clock(accepted_on: datetime.date, unit: OrgUnit, *, in_working_days: bool | None = None) -> clocks.Clock:
+    """Acceptance + ``petition.deadline_days`` (calendar or working days by
+    ``petition.deadline_in_working_days``; a calendar due date on a holiday rolls to the next
+    working day by ``clock.roll_to_working_day``)."""
+    days = param("petition.deadline_days", unit)
+    working = param("petition.deadline_in_working_days", unit) if in_working_days is None else in_working_days
+    return clocks.start(accepted_on, days, in_working_days=working, rolls_over=clocks.rolls_over(unit))
 
 
 def compute_due_date(accepted_on: datetime.date, unit: OrgUnit, *, in_working_days: bool | None = None
                      ) -> tuple[datetime.date, bool]:
-    """Acceptance + ``petition.deadline_days`` (calendar or working days by
-    ``petition.deadline_in_working_days``) → (due date, counted in working days)."""
-    days = param("petition.deadline_days", unit)
-    working = param("petition.deadline_in_working_days", unit) if in_working_days is None else in_working_days
-    due = add_working_days(accepted_on, days) if working else accepted_on + datetime.timedelta(days=days)
-    return due, working
+    """(due date, counted in working days) for a case accepted on ``accepted_on`` in ``unit``."""
+    clock = start_clock(accepted_on, unit, in_working_days=in_working_days)
+    assert clock.due_date is not None
+    return clock.due_date, clock.in_working_days
 
 
 def _escalate(petition: Petition) -> None:
-    for unit in escalation_units(petition.org_unit):
+    for unit in access.escalation_units(petition.org_unit):
         Escalation.objects.get_or_create(petition=petition, org_unit=unit)
 
 
-def eligible_handlers(petition: Petition):  # noqa: ANN201 — a QuerySet[User]
+def eligible_handlers(petition: Petition) -> QuerySet[User]:
     """Staff of the owning unit or a unit below it who handle cases and have not recused."""
-    return (User.objects.filter(is_active=True, org_unit__path__startswith=petition.org_unit.path,
-                                role_grants__role__in=HANDLER_ROLES)
-            .exclude(pk__in=Recusal.objects.filter(petition=petition).values("user_id"))
-            .select_related("org_unit").distinct().order_by("org_unit__path", "full_name", "username"))
+    return (access.staff_in_subtree(petition.org_unit, HANDLE)
+            .exclude(pk__in=Recusal.objects.filter(petition=petition).values("user_id")))
 
 
 # --- intake ----------------------------------------------------------------------------------------
@@ -191,7 +184,7 @@ def petition_intake(
 ) -> Petition:
     """Register a petition (受理登记). The same ``token`` (the form's hidden field) always gives
     the same petition, so a double-submitted form creates one."""
-    require(by, Action.CHANGE, org_unit)
+    require(by, "petitions.intake", org_unit)
     existing = Petition.objects.filter(intake_token=token).first()
     if existing is not None:
         return existing
@@ -211,14 +204,14 @@ def petition_intake(
     employer = _resolve_employer(by, employer)
 
     accepted_on = timezone.localdate(received_at)
-    due_date, working = compute_due_date(accepted_on, org_unit)
     is_group = headcount >= param("petition.group_size", org_unit)
     petition = Petition(
         org_unit=org_unit, received_unit=org_unit, received_at=received_at, received_by=by, channel=channel,
         person=person, headcount=headcount, is_group=is_group, employer=employer, category=category,
         facts=facts, request=request, is_confidential=is_confidential, is_urgent=is_urgent,
-        handler=by, accepted_on=accepted_on, in_working_days=working, due_date=due_date, intake_token=token,
+        handler=by, intake_token=token,
     )
+    _put_clock(petition, start_clock(accepted_on, org_unit))
     try:
         with transaction.atomic():
             # Numbered inside the savepoint: a lost race hands the number back (no gaps).
@@ -234,10 +227,11 @@ def petition_intake(
     if employer is not None:
         employers.employer_link(employer=employer, org_unit=org_unit, by=by)
     flags = "、".join(x for x, on in (("群体性信访", is_group), ("重大/紧急", is_urgent), ("保密", is_confidential)) if on)
-    _event(petition, Kind.INTAKE, by, f"{petition.get_channel_display()}，{headcount}人" + (f"；{flags}" if flags else ""))
+    timeline.record(petition.events, Kind.INTAKE, label=Kind.INTAKE.label, by=by, to_state=petition.status,
+                    note=f"{petition.get_channel_display()}，{headcount}人" + (f"；{flags}" if flags else ""),
+                    audit_event=audit.Event.CREATE, new={"status": petition.status, "number": petition.number})
     if petition.is_escalated:
         _escalate(petition)
-    audit.record(audit.Event.CREATE, user=by, target=petition)
     return petition
 
 
@@ -262,55 +256,45 @@ class CompletionReport:
         )
 
 
-def _close(petition: Petition, by: User, report: CompletionReport, handling: str, kind: str) -> Petition:
-    if petition.is_paused:
-        _fail("计时已暂停，请先恢复计时再办结。", code="state")
+def _close(petition: Petition, by: User, step: Any, report: CompletionReport, handling: str) -> Petition:
     report = report.cleaned()
     now = timezone.now()
-    petition.status = Status.CLOSED
     petition.closed_at = now
-    # Closed late stays marked overdue, whatever happens next.
-    petition.was_overdue = petition.was_overdue or timezone.localdate(now) > petition.due_date
+    clock = clocks.stop(CLOCK.read(petition), timezone.localdate(now))
+    fields = _put_clock(petition, clock)
     petition.report_facts, petition.report_basis = report.facts, report.basis
     petition.report_result, petition.report_response = report.result, report.response
     petition.handling = handling
-    petition.save(update_fields=["status", "closed_at", "was_overdue", "report_facts", "report_basis",
-                                 "report_result", "report_response", "handling", "updated_at"])
     FollowUp.objects.create(petition=petition, created_at=now)
-    note = report.result + ("（逾期办结）" if petition.was_overdue else "")
-    _event(petition, kind, by, note)
-    _audit(by, petition, kind)
+    late = clock.late_from is not None
+    PETITION_FLOW.advance(petition, by, step, update_fields=[
+        "closed_at", *fields, "report_facts", "report_basis", "report_result", "report_response", "handling"],
+        note=report.result + ("（逾期办结）" if late else ""), audit_detail="逾期" if late else "")
     return petition
 
 
 @transaction.atomic
 def petition_answer(*, petition: Petition, by: User, answer: str, basis: str, response: str) -> Petition:
     """当场答复: an open matter answered at the counter is closed with the answer as the result."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, (Status.OPEN,), "当场答复")
+    step = PETITION_FLOW.begin(petition, by, "answer")
     answer = _required(answer, "answer", "答复内容")
     report = CompletionReport(facts=petition.facts, basis=basis, result=answer, response=response)
-    return _close(petition, by, report, Petition.Handling.ON_THE_SPOT, Kind.ANSWER)
+    return _close(petition, by, step, report, Petition.Handling.ON_THE_SPOT)
 
 
 @transaction.atomic
 def petition_close(*, petition: Petition, by: User, report: CompletionReport) -> Petition:
     """办结 with the completion report. A forwarded matter needs its answer back first."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    if petition.status == Status.FORWARDED:
-        _fail("转办事项尚未收到答复，不能办结。请先登记转办答复。", code="state")
-    _refuse_state(petition, (Status.OPEN, Status.ASSIGNED, Status.REPLIED), "办结")
-    return _close(petition, by, report, petition.handling or Petition.Handling.SELF, Kind.CLOSE)
+    step = PETITION_FLOW.begin(petition, by, "close")
+    return _close(petition, by, step, report, petition.handling or Petition.Handling.SELF)
 
 
 @transaction.atomic
 def petition_assign(*, petition: Petition, by: User, handler: User, due_date: datetime.date, note: str = "") -> Petition:
     """交办 to a staff member of the owning unit or a station below it, with a due date."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, Petition.OPEN_STATES, "交办")
+    step = PETITION_FLOW.begin(petition, by, "assign")
+    if handler is None:
+        _fail("请选择承办人。", "handler")
     if Recusal.objects.filter(petition=petition, user=handler).exists():
         _fail("该工作人员已声明回避，不能承办此事项。", "handler")
     if not eligible_handlers(petition).filter(pk=handler.pk).exists():
@@ -325,42 +309,38 @@ def petition_assign(*, petition: Petition, by: User, handler: User, due_date: da
         _fail(f"交办期限不能晚于办结期限（{petition.due_date:%Y-%m-%d}）。", "due_date")
     previous = petition.handler
     petition.handler, petition.handler_due = handler, due_date
-    if petition.status == Status.OPEN:
-        petition.status = Status.ASSIGNED
     if petition.handling != Petition.Handling.FORWARDED:
         petition.handling = Petition.Handling.ASSIGNED
-    petition.save(update_fields=["handler", "handler_due", "status", "handling", "updated_at"])
     text = f"交办给{handler}（{handler.org_unit}），期限{due_date:%Y-%m-%d}"
     if previous and previous.pk != handler.pk:
         text = f"由{previous}改为" + text
-    _event(petition, Kind.ASSIGN, by, text + (f"；{note.strip()}" if note.strip() else ""))
-    _audit(by, petition, Kind.ASSIGN, f"承办人{handler.pk}")
+    PETITION_FLOW.advance(petition, by, step, update_fields=["handler", "handler_due", "handling"],
+                          note=_with_note(text, note), old={"handler": previous.pk if previous else None},
+                          new={"handler": handler.pk})
     return petition
 
 
 @transaction.atomic
 def petition_send_up(*, petition: Petition, by: User, reason: str) -> Petition:
     """上报: the matter belongs to a higher body; ownership moves to the parent unit."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, (Status.OPEN, Status.ASSIGNED), "上报")
+    step = PETITION_FLOW.begin(petition, by, "send_up")
     reason = _required(reason, "reason", "上报理由")
     source = petition.org_unit
     parent = source.parent
     if parent is None or not parent.is_active:
         _fail("本单位没有上级单位，不能上报。", code="state")
     petition.sent_up_from, petition.org_unit = source, parent
-    petition.status, petition.handler, petition.handler_due = Status.OPEN, None, None
+    petition.handler, petition.handler_due = None, None
     petition.handling = Petition.Handling.SENT_UP
-    petition.save(update_fields=["sent_up_from", "org_unit", "status", "handler", "handler_due", "handling",
-                                 "updated_at"])
     people.person_link(person=petition.person, org_unit=parent, by=by)
     if petition.employer_id:
         employers.employer_link(employer=petition.employer, org_unit=parent, by=by)
-    _event(petition, Kind.SEND_UP, by, f"由{source}上报{parent}：{reason}")
+    PETITION_FLOW.advance(petition, by, step, update_fields=["sent_up_from", "org_unit", "handler", "handler_due",
+                                                             "handling"],
+                          note=f"由{source}上报{parent}：{reason}", audit_detail=f"{source.code}→{parent.code}",
+                          old={"org_unit": source.code}, new={"org_unit": parent.code})
     if petition.is_escalated:
         _escalate(petition)
-    _audit(by, petition, Kind.SEND_UP, f"{source.code}→{parent.code}")
     return petition
 
 
@@ -368,9 +348,7 @@ def petition_send_up(*, petition: Petition, by: User, reason: str) -> Petition:
 def petition_forward(*, petition: Petition, by: User, department: str, forwarded_on: datetime.date,
                      contact: str, note: str = "") -> Petition:
     """转办 to an outside department; the case waits for its answer before it can close."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, (Status.OPEN, Status.ASSIGNED), "转办")
+    step = PETITION_FLOW.begin(petition, by, "forward")
     department = _required(department, "department", "转办部门")
     contact = _required(contact, "contact", "联系人及电话")
     if forwarded_on is None:
@@ -379,34 +357,30 @@ def petition_forward(*, petition: Petition, by: User, department: str, forwarded
         _fail("转办日期不能晚于今天。", "forwarded_on")
     if forwarded_on < petition.accepted_on:
         _fail("转办日期不能早于受理日期。", "forwarded_on")
-    petition.status, petition.handling = Status.FORWARDED, Petition.Handling.FORWARDED
+    petition.handling = Petition.Handling.FORWARDED
     petition.forwarded_to, petition.forwarded_on, petition.forwarded_contact = department, forwarded_on, contact
     petition.reply, petition.replied_on = "", None
-    petition.save(update_fields=["status", "handling", "forwarded_to", "forwarded_on", "forwarded_contact",
-                                 "reply", "replied_on", "updated_at"])
-    _event(petition, Kind.FORWARD, by, f"转办{department}（{contact}），{forwarded_on:%Y-%m-%d}"
-           + (f"；{note.strip()}" if note.strip() else ""))
-    _audit(by, petition, Kind.FORWARD, department)
+    PETITION_FLOW.advance(petition, by, step, update_fields=["handling", "forwarded_to", "forwarded_on",
+                                                             "forwarded_contact", "reply", "replied_on"],
+                          note=_with_note(f"转办{department}（{contact}），{forwarded_on:%Y-%m-%d}", note),
+                          audit_detail=department)
     return petition
 
 
 @transaction.atomic
 def petition_record_reply(*, petition: Petition, by: User, reply: str, replied_on: datetime.date) -> Petition:
     """The outside department's answer to a forwarded matter (确保信访有答复)."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, (Status.FORWARDED,), "登记转办答复")
+    step = PETITION_FLOW.begin(petition, by, "reply")
     reply = _required(reply, "reply", "答复内容")
     if replied_on is None:
         _fail("请填写答复日期。", "replied_on")
     if replied_on > _today():
         _fail("答复日期不能晚于今天。", "replied_on")
-    if replied_on < petition.forwarded_on:
+    if petition.forwarded_on and replied_on < petition.forwarded_on:
         _fail("答复日期不能早于转办日期。", "replied_on")
-    petition.status, petition.reply, petition.replied_on = Status.REPLIED, reply, replied_on
-    petition.save(update_fields=["status", "reply", "replied_on", "updated_at"])
-    _event(petition, Kind.REPLY, by, f"{petition.forwarded_to}答复（{replied_on:%Y-%m-%d}）：{reply}")
-    _audit(by, petition, Kind.REPLY)
+    petition.reply, petition.replied_on = reply, replied_on
+    PETITION_FLOW.advance(petition, by, step, update_fields=["reply", "replied_on"],
+                          note=f"{petition.forwarded_to}答复（{replied_on:%Y-%m-%d}）：{reply}")
     return petition
 
 
@@ -416,62 +390,92 @@ def petition_record_reply(*, petition: Petition, by: User, reply: str, replied_o
 @transaction.atomic
 def petition_pause(*, petition: Petition, by: User, reason: str) -> Petition:
     """Stop the clock while waiting (e.g. for an appraisal); the reason is logged."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, Petition.OPEN_STATES, "暂停计时")
-    if petition.is_paused:
-        _fail(f"计时已于{petition.paused_since:%Y-%m-%d}暂停。", code="state")
+    step = PETITION_FLOW.begin(petition, by, "pause")
     reason = _required(reason, "reason", "暂停理由")
-    petition.paused_since = _today()
-    petition.save(update_fields=["paused_since", "updated_at"])
-    _event(petition, Kind.PAUSE, by, reason)
-    _audit(by, petition, Kind.PAUSE)
+    fields = _put_clock(petition, clocks.pause(CLOCK.read(petition), _today()))
+    PETITION_FLOW.advance(petition, by, step, update_fields=fields, note=reason)
     return petition
 
 
 @transaction.atomic
 def petition_resume(*, petition: Petition, by: User, note: str = "") -> Petition:
     """Restart the clock; the due date moves by the paused days (working days in that mode)."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    if not petition.is_paused:
-        _fail("计时未暂停，无需恢复。", code="state")
-    today = _today()
-    if petition.in_working_days:
-        paused = max(working_days_between(petition.paused_since, today), 0)
-    else:
-        paused = max((today - petition.paused_since).days, 0)
-    petition.due_date = _shift(petition, petition.due_date, paused)
-    petition.paused_days += paused
-    petition.paused_since = None
-    petition.save(update_fields=["due_date", "paused_days", "paused_since", "updated_at"])
-    unit = "个工作日" if petition.in_working_days else "天"
-    _event(petition, Kind.RESUME, by, f"暂停{paused}{unit}，办结期限顺延至{petition.due_date:%Y-%m-%d}"
-           + (f"；{note.strip()}" if note.strip() else ""))
-    _audit(by, petition, Kind.RESUME, f"{paused}{unit}")
+    step = PETITION_FLOW.begin(petition, by, "resume")
+    before = petition.due_date
+    clock, taken = clocks.resume(CLOCK.read(petition), _today())
+    fields = _put_clock(petition, clock)
+    word = clock.unit_word()
+    PETITION_FLOW.advance(petition, by, step, update_fields=fields,
+                          note=_with_note(f"暂停{taken}{word}，办结期限顺延至{petition.due_date:%Y-%m-%d}", note),
+                          audit_detail=f"{taken}{word}", old={"due_date": str(before)},
+                          new={"due_date": str(petition.due_date)})
     return petition
 
 
-@transaction.atomic
-def petition_extend(*, petition: Petition, by: User, days: int, reason: str) -> Petition:
-    """延期, once per case, by a supervisor, at most ``petition.extension_max_days``."""
-    require(by, Action.APPROVE, petition)
-    _lock(petition)
-    _refuse_state(petition, Petition.OPEN_STATES, "延期")
-    if petition.extension_days:
-        _fail("该事项已延期一次，不能再次延期。", code="state")
+def _check_extension(petition: Petition, days: int | None) -> int:
     limit = param("petition.extension_max_days", petition.org_unit)
     if not days or days < 1:
         _fail("延期天数至少为1。", "days")
     if days > limit:
         _fail(f"延期不能超过{limit}天。", "days")
+    return days
+
+
+def _apply_extension(petition: Petition, by: User, step: Any, days: int, reason: str) -> Petition:
+    before = petition.due_date
+    fields = _put_clock(petition, clocks.extend(CLOCK.read(petition), days))
+    petition.extension_reason = reason[:200]
+    word = "个工作日" if petition.in_working_days else "天"
+    PETITION_FLOW.advance(petition, by, step, update_fields=[*fields, "extension_reason"],
+                          note=f"延期{days}{word}至{petition.due_date:%Y-%m-%d}：{reason}", audit_detail=f"{days}{word}",
+                          old={"due_date": str(before)}, new={"due_date": str(petition.due_date)})
+    return petition
+
+
+@transaction.atomic
+def petition_extend(*, petition: Petition, by: User, days: int, reason: str) -> Petition:
+    """延期, once per case, by the supervisor leading the owning unit, at most
+    ``petition.extension_max_days``."""
+    step = PETITION_FLOW.begin(petition, by, "extend")
+    days = _check_extension(petition, days)
     reason = _required(reason, "reason", "延期理由")
-    petition.due_date = _shift(petition, petition.due_date, days)
-    petition.extension_days, petition.extension_reason = days, reason[:200]
-    petition.save(update_fields=["due_date", "extension_days", "extension_reason", "updated_at"])
-    unit = "个工作日" if petition.in_working_days else "天"
-    _event(petition, Kind.EXTEND, by, f"延期{days}{unit}至{petition.due_date:%Y-%m-%d}：{reason}")
-    _audit(by, petition, Kind.EXTEND, f"{days}{unit}")
+    return _apply_extension(petition, by, step, days, reason)
+
+
+@transaction.atomic
+def petition_request_extension(*, petition: Petition, by: User, days: int, reason: str) -> Any:
+    """申请延期: the handler asks the supervisor leading the unit for more time."""
+    PETITION_FLOW.begin(petition, by, "request_extension")
+    days = _check_extension(petition, days)
+    reason = _required(reason, "reason", "延期理由")
+    approval = approvals.approval_request(code=EXTENSION, target=petition, by=by, note=reason, data={"days": days},
+                                          note_field="reason")
+    word = "个工作日" if petition.in_working_days else "天"
+    _event(petition, Kind.EXTENSION_REQUEST, by, f"申请延期{days}{word}：{reason}", write_audit=False)
+    return approval
+
+
+def _decide(petition: Petition, by: User, code: str, approve: bool, note: str) -> approvals.Decision:
+    request = next((a for a in approvals.pending(petition, code) if approvals.may_decide(by, a)), None)
+    if request is None:
+        _fail("没有待您审批的申请。", code="state")
+    decision = approvals.Approval.Status.APPROVED if approve else approvals.Approval.Status.REJECTED
+    return approvals.approval_decide(approval=request, by=by, decision=decision, note=note, target=petition)
+
+
+@transaction.atomic
+def petition_decide_extension(*, petition: Petition, by: User, approve: bool, note: str = "") -> Petition:
+    """The supervisor's decision on a request for more time: approved → the deadline moves."""
+    step = PETITION_FLOW.begin(petition, by, "decide_extension")
+    decided = _decide(petition, by, EXTENSION, approve, note)
+    if decided.final and decided.approved:
+        days = _check_extension(petition, int(decided.approval.data.get("days") or 0))
+        if petition.extension_days:
+            _fail("该事项已延期一次，不能再次延期。", code="state")
+        reason = decided.approval.request_note + (f"（审批意见：{note.strip()}）" if note.strip() else "")
+        return _apply_extension(petition, by, step, days, reason)
+    PETITION_FLOW.advance(petition, by, step, note=("不予延期：" + note.strip()) if not approve else "同意，报上级审批",
+                          audit_detail="approved" if approve else "rejected")
     return petition
 
 
@@ -481,16 +485,12 @@ def petition_extend(*, petition: Petition, by: User, days: int, reason: str) -> 
 @transaction.atomic
 def petition_acknowledge(*, petition: Petition, by: User) -> Escalation:
     """签收 a group or urgent petition for the supervisor's own unit."""
-    require(by, Action.APPROVE, petition)
-    escalation = Escalation.objects.select_for_update().filter(petition=petition, org_unit_id=by.org_unit_id).first()
-    if escalation is None:
-        _fail("本单位没有待签收的该事项报告。", code="state")
-    if escalation.acknowledged_at is not None:
-        _fail(f"本单位已于{timezone.localtime(escalation.acknowledged_at):%Y-%m-%d %H:%M}签收。", code="state")
+    step = PETITION_FLOW.begin(petition, by, "acknowledge")
+    escalation = Escalation.objects.select_for_update().get(petition=petition, org_unit_id=by.org_unit_id,
+                                                            acknowledged_at__isnull=True)
     escalation.acknowledged_at, escalation.acknowledged_by = timezone.now(), by
     escalation.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    _event(petition, Kind.ACKNOWLEDGE, by, f"{by.org_unit}签收")
-    _audit(by, petition, Kind.ACKNOWLEDGE, by.org_unit.code)
+    PETITION_FLOW.advance(petition, by, step, note=f"{by.org_unit}签收", audit_detail=by.org_unit.code)
     return escalation
 
 
@@ -498,17 +498,18 @@ def petition_acknowledge(*, petition: Petition, by: User) -> Escalation:
 def petition_recuse(*, petition: Petition, by: User, reason: str) -> Recusal:
     """回避: a staff member with a stake steps aside. A recusing handler leaves the case to be
     reassigned; from now on the access policy hides the case from them."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
+    step = PETITION_FLOW.begin(petition, by, "recuse")
     reason = _required(reason, "reason", "回避理由")
     recusal = Recusal.objects.create(petition=petition, user=by, reason=reason[:200])
+    fields = []
     if petition.handler_id == by.pk:
         petition.handler, petition.handler_due = None, None
+        fields = ["handler", "handler_due"]
         if petition.status == Status.ASSIGNED:
             petition.status = Status.OPEN
-        petition.save(update_fields=["handler", "handler_due", "status", "updated_at"])
-    _event(petition, Kind.RECUSE, by, f"{by}声明回避：{reason}" + ("，待重新交办" if not petition.handler_id else ""))
-    _audit(by, petition, Kind.RECUSE)
+            fields.append("status")
+    PETITION_FLOW.advance(petition, by, step, update_fields=fields,
+                          note=f"{by}声明回避：{reason}" + ("，待重新交办" if not petition.handler_id else ""))
     return recusal
 
 
@@ -516,33 +517,62 @@ def petition_recuse(*, petition: Petition, by: User, reason: str) -> Recusal:
 
 
 def _reopen(petition: Petition, by: User, reason: str) -> Petition:
-    _refuse_state(petition, (Status.CLOSED,), "重新办理")
-    reason = _required(reason, "reason", "重新办理理由")
-    window = param("petition.reopen_within_days", petition.org_unit)
-    if (_today() - timezone.localdate(petition.closed_at)).days > window:
-        _fail(f"办结已超过{window}天，不能重新办理。", code="state")
-    petition.status, petition.closed_at = Status.OPEN, None
+    step = PETITION_FLOW.check(petition, by, "reopen")
+    petition.closed_at = None
+    fields = _put_clock(petition, clocks.restart(CLOCK.read(petition)))
     petition.reopen_count += 1
-    petition.save(update_fields=["status", "closed_at", "reopen_count", "updated_at"])
     FollowUp.objects.filter(petition=petition, status=FollowUp.Status.PENDING).update(status=FollowUp.Status.CANCELLED)
-    _event(petition, Kind.REOPEN, by, reason)
-    _audit(by, petition, Kind.REOPEN)
+    PETITION_FLOW.advance(petition, by, step, update_fields=["closed_at", *fields, "reopen_count"], note=reason)
     return petition
 
 
 @transaction.atomic
 def petition_reopen(*, petition: Petition, by: User, reason: str) -> Petition:
-    """A supervisor reopens a closed case within ``petition.reopen_within_days``."""
-    require(by, Action.APPROVE, petition)
-    _lock(petition)
+    """The supervisor leading the owning unit reopens a closed case within
+    ``petition.reopen_within_days``."""
+    PETITION_FLOW.begin(petition, by, "reopen")
+    reason = _required(reason, "reason", "重新办理理由")
     return _reopen(petition, by, reason)
+
+
+@transaction.atomic
+def petition_request_reopen(*, petition: Petition, by: User, reason: str) -> Any:
+    """申请重新办理: the worker came back; the handler asks the supervisor to reopen the case."""
+    PETITION_FLOW.begin(petition, by, "request_reopen")
+    reason = _required(reason, "reason", "重新办理理由")
+    approval = approvals.approval_request(code=REOPENING, target=petition, by=by, note=reason, note_field="reason")
+    _event(petition, Kind.REOPEN_REQUEST, by, reason, write_audit=False)
+    return approval
+
+
+@transaction.atomic
+def petition_decide_reopen(*, petition: Petition, by: User, approve: bool, note: str = "") -> Petition:
+    step = PETITION_FLOW.begin(petition, by, "decide_reopen")
+    if approve:
+        PETITION_FLOW.check(petition, by, "reopen")  # the window and the leadership, before deciding
+    decided = _decide(petition, by, REOPENING, approve, note)
+    if decided.final and decided.approved:
+        reason = decided.approval.request_note + (f"（审批意见：{note.strip()}）" if note.strip() else "")
+        return _reopen(petition, by, reason)
+    PETITION_FLOW.advance(petition, by, step, note="不予重新办理：" + note.strip(), audit_detail="rejected")
+    return petition
+
+
+def pending_follow_up(petition: Petition) -> FollowUp | None:
+    return (FollowUp.objects.filter(petition=petition, status=FollowUp.Status.PENDING)
+            .order_by("-created_at", "-id").first())
+
+
+def follow_up_to_review(petition: Petition) -> FollowUp | None:
+    return (FollowUp.objects.filter(petition=petition, satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="")
+            .order_by("done_at", "id").first())
 
 
 @transaction.atomic
 def followup_record(*, follow_up: FollowUp, by: User, method: str, satisfaction: str, comment: str = "") -> FollowUp:
     """回访: method, satisfaction and comment. 不满意 waits for the supervisor's review."""
     petition = follow_up.petition
-    require(by, Action.CHANGE, petition)
+    step = PETITION_FLOW.begin(petition, by, "follow_up")
     follow_up.refresh_from_db(from_queryset=FollowUp.objects.select_for_update())
     if follow_up.status != FollowUp.Status.PENDING:
         _fail(f"该回访{follow_up.get_status_display()}，不能再登记。", code="state")
@@ -556,29 +586,28 @@ def followup_record(*, follow_up: FollowUp, by: User, method: str, satisfaction:
     follow_up.status, follow_up.method, follow_up.satisfaction = FollowUp.Status.DONE, method, satisfaction
     follow_up.comment, follow_up.done_by, follow_up.done_at = comment, by, timezone.now()
     follow_up.save(update_fields=["status", "method", "satisfaction", "comment", "done_by", "done_at"])
-    _event(petition, Kind.FOLLOW_UP, by, f"{follow_up.get_method_display()}回访，"
-           f"{follow_up.get_satisfaction_display()}" + (f"：{comment}" if comment else ""))
-    _audit(by, petition, Kind.FOLLOW_UP, satisfaction)
+    PETITION_FLOW.advance(petition, by, step, note=f"{follow_up.get_method_display()}回访，"
+                          f"{follow_up.get_satisfaction_display()}" + (f"：{comment}" if comment else ""),
+                          audit_detail=satisfaction)
     return follow_up
 
 
 @transaction.atomic
 def followup_review(*, follow_up: FollowUp, by: User, reopen: bool, note: str) -> FollowUp:
-    """The supervisor's decision on an unsatisfied follow-up: reopen the case or keep it closed."""
+    """The decision of the supervisor leading the owning unit on an unsatisfied follow-up: reopen
+    the case or keep it closed."""
     petition = follow_up.petition
-    require(by, Action.APPROVE, petition)
+    step = PETITION_FLOW.begin(petition, by, "review")
     follow_up.refresh_from_db(from_queryset=FollowUp.objects.select_for_update())
     if not follow_up.awaits_review:
         _fail("该回访无需复核。", code="state")
     note = _required(note, "note", "复核意见")
     if reopen:
-        _lock(petition)
         _reopen(petition, by, f"回访不满意：{note}")
         follow_up.review = FollowUp.Review.REOPENED
     else:
         follow_up.review = FollowUp.Review.KEPT
-        _event(petition, Kind.REVIEW, by, f"维持办结：{note}")
-        _audit(by, petition, Kind.REVIEW, "kept")
+        PETITION_FLOW.advance(petition, by, step, note=f"维持办结：{note}", audit_detail="kept")
     follow_up.review_note, follow_up.reviewed_by, follow_up.reviewed_at = note[:200], by, timezone.now()
     follow_up.save(update_fields=["review", "review_note", "reviewed_by", "reviewed_at"])
     return follow_up
@@ -592,11 +621,7 @@ def notice_issue(*, petition: Petition, by: User, kind: str, content: str, basis
                  deadline: datetime.date | None = None) -> Notice:
     """职工维权建议书 (no rule covers the case) or 职工维权整改书 (a rule was broken; with a
     deadline) to the employer concerned."""
-    require(by, Action.CHANGE, petition)
-    _lock(petition)
-    _refuse_state(petition, Petition.OPEN_STATES, "发出通知书")
-    if petition.employer_id is None:
-        _fail("该事项未登记涉及单位，不能发出通知书。", code="state")
+    step = PETITION_FLOW.begin(petition, by, "notice")
     if kind not in Notice.Kind.values:
         _fail("请选择文书种类。", "kind")
     content = _required(content, "content", "问题与建议/整改要求")
@@ -606,24 +631,21 @@ def notice_issue(*, petition: Petition, by: User, kind: str, content: str, basis
     if deadline is not None and deadline <= today:
         _fail("期限应晚于发出日期。", "deadline")
     prefix = Notice.NUMBER_PREFIX[Notice.Kind(kind)]
-    notice = Notice.objects.create(
+    notice = Notice(
         petition=petition, employer_id=petition.employer_id, kind=kind, content=content, basis=(basis or "").strip(),
         deadline=deadline, issued_on=today, issued_by=by,
         number=case_number(prefix, petition.org_unit, today.year),
     )
-    _event(petition, Kind.NOTICE, by, f"{notice.get_kind_display()} {notice.number}"
-           + (f"，期限{deadline:%Y-%m-%d}" if deadline else ""))
-    _audit(by, petition, Kind.NOTICE, notice.number)
+    NOTICE_CLOCK.write(notice, clocks.fixed(today, deadline))
+    notice.save()
+    PETITION_FLOW.advance(petition, by, step, note=f"{notice.get_kind_display()} {notice.number}"
+                          + (f"，期限{deadline:%Y-%m-%d}" if deadline else ""), audit_detail=notice.number)
     return notice
 
 
 @transaction.atomic
 def notice_record_response(*, notice: Notice, by: User, response: str, responded_on: datetime.date) -> Notice:
-    petition = notice.petition
-    require(by, Action.CHANGE, petition)
-    notice.refresh_from_db(from_queryset=Notice.objects.select_for_update())
-    if notice.status != Notice.Status.ISSUED:
-        _fail("已登记该单位的回复。", code="state")
+    step = NOTICE_FLOW.begin(notice, by, "response")
     response = _required(response, "response", "单位回复")
     if responded_on is None:
         _fail("请填写回复日期。", "responded_on")
@@ -631,21 +653,18 @@ def notice_record_response(*, notice: Notice, by: User, response: str, responded
         _fail("回复日期不能晚于今天。", "responded_on")
     if responded_on < notice.issued_on:
         _fail("回复日期不能早于发出日期。", "responded_on")
-    notice.status, notice.response, notice.responded_on = Notice.Status.RESPONDED, response, responded_on
-    notice.save(update_fields=["status", "response", "responded_on"])
-    late = notice.deadline is not None and responded_on > notice.deadline
-    _event(petition, Kind.NOTICE_RESPONSE, by, f"{notice.number}：{response}" + ("（逾期回复）" if late else ""))
-    _audit(by, petition, Kind.NOTICE_RESPONSE, notice.number)
+    notice.response = response
+    fields = NOTICE_CLOCK.write(notice, clocks.stop(NOTICE_CLOCK.read(notice), responded_on))
+    late = notice.late_from is not None
+    NOTICE_FLOW.advance(notice, by, step, update_fields=["response", *fields],
+                        note=f"{notice.number}：{response}" + ("（逾期回复）" if late else ""), audit_detail=notice.number)
     return notice
 
 
-@transaction.atomic
 def petition_attach(*, petition: Petition, by: User, upload: Any, description: str = "") -> Attachment:
-    require(by, Action.CHANGE, petition)
-    attachment = attachment_add(by=by, owner=petition, upload=upload, description=description)
-    _event(petition, Kind.ATTACH, by, attachment.original_name)
-    audit.record(audit.Event.CREATE, user=by, target=petition, detail=f"附件 {attachment.original_name}"[:500])
-    return attachment
+    """An attachment of the case, on its timeline (one audit row)."""
+    return attachment_add(by=by, owner=petition, upload=upload, description=description, permission=HANDLE,
+                          timeline=petition.events)
 
 
 # --- tasks from above (交办事项) -------------------------------------------------------------------
@@ -654,7 +673,7 @@ def petition_attach(*, petition: Petition, by: User, upload: Any, description: s
 @transaction.atomic
 def task_create(*, by: User, title: str, content: str, due_date: datetime.date, units: list[OrgUnit]) -> Task:
     """A city or district center assigns a matter to units below it, each to report back."""
-    require(by, Action.CHANGE)
+    require(by, "petitions.tasks")
     title = _required(title, "title", "事项")
     content = _required(content, "content", "要求")
     if due_date is None:
@@ -663,28 +682,31 @@ def task_create(*, by: User, title: str, content: str, due_date: datetime.date, 
         _fail("报告期限不能早于今天。", "due_date")
     if not units:
         _fail("请选择承办单位。", "units")
-    own = by.org_unit
     for unit in units:
-        if unit.pk == own.pk or not unit.is_within(own):
+        if not access.is_below(unit, by):
             _fail("只能交办给本单位下级的单位。", "units")
-    task = Task.objects.create(title=title[:100], content=content, org_unit=own, created_by=by, due_date=due_date)
-    TaskTarget.objects.bulk_create([TaskTarget(task=task, org_unit=unit) for unit in units])
-    audit.record(audit.Event.CREATE, user=by, target=task, detail=f"交办{len(units)}个单位")
+    task = Task.objects.create(title=title[:100], content=content, org_unit=by.org_unit, created_by=by,
+                               due_date=due_date)
+    targets = []
+    for unit in units:
+        target = TaskTarget(task=task, org_unit=unit)
+        TASK_CLOCK.write(target, clocks.fixed(_today(), due_date))
+        targets.append(target)
+    TaskTarget.objects.bulk_create(targets)
+    audit.record(audit.Event.CREATE, user=by, target=task, action="petitions.task_create",
+                 detail=f"交办{len(units)}个单位", new={"units": [u.code for u in units], "due_date": str(due_date)})
     return task
 
 
 @transaction.atomic
 def task_report(*, target: TaskTarget, by: User, result: str) -> TaskTarget:
     """The receiving unit reports its result back to the sender."""
-    require(by, Action.CHANGE, target)
-    if by.org_unit_id != target.org_unit_id:
-        raise PermissionDenied("只有承办单位可以报告办理结果。")
-    target.refresh_from_db(from_queryset=TaskTarget.objects.select_for_update())
-    if target.status != TaskTarget.Status.PENDING:
-        _fail("已报告办理结果。", code="state")
+    step = TASK_FLOW.begin(target, by, "report")
     result = _required(result, "result", "办理结果")
-    target.status, target.result, target.reported_by, target.reported_at = (
-        TaskTarget.Status.REPORTED, result, by, timezone.now())
-    target.save(update_fields=["status", "result", "reported_by", "reported_at"])
-    audit.record(audit.Event.STATE, user=by, target=target, detail="报告办理结果")
+    now = timezone.now()
+    target.result, target.reported_by, target.reported_at = result, by, now
+    fields = TASK_CLOCK.write(target, clocks.stop(TASK_CLOCK.read(target), timezone.localdate(now)))
+    TASK_FLOW.advance(target, by, step, update_fields=["result", "reported_by", "reported_at", *fields],
+                      audit_detail="报告办理结果")
     return target
+

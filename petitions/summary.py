@@ -1,10 +1,13 @@
-"""What the 信访接待 app contributes to shared pages and the monthly summary.
+"""What the 信访接待 app contributes to shared pages, the inbox and the monthly summary (declared
+in ``apps.py``).
 
 - ``person_section(person, user)``: the person's petitions the user may see. A confidential case
   is listed only to those who may see its complainant, or the person page would name them.
 - ``employer_section(employer, user)``: petitions about the employer and notices issued to it.
 - ``dashboard_section(user)``: today's visits, my open cases, overdue, due soon, escalations.
-- ``month_summary(unit, year, month)``: the month's figures for ``unit`` and everything below it.
+- ``inbox_items(user)``: escalations to acknowledge and unsatisfied follow-ups to review.
+- ``FIGURES`` / ``monthly_figures(unit, first, last)``: the month's figures for ``unit`` and
+  everything below it; ``month_summary(unit, year, month)`` adds the breakdowns.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from servicecenter.access import Action, role_allows
+from servicecenter.access import role_allows
+from servicecenter.inbox import InboxItem
 from servicecenter.models import OrgUnit
-from servicecenter.registry import Section
+from servicecenter.registry import Figure, Section
 
 from .confidentiality import complainant, identity_q
 from .models import FollowUp, Notice, Petition
 from .selectors import (
+    CLOCK,
     due_soon_days,
     due_soon_q,
     escalation_inbox,
@@ -81,7 +86,7 @@ def dashboard_section(user: Any) -> Section:
     mine = base.filter(handler_id=user.pk, status__in=Petition.OPEN_STATES).order_by("due_date")
     overdue = base.filter(overdue_open_q(today)).order_by("due_date")
     soon = base.filter(due_soon_q(days, today)).order_by("due_date")
-    supervisor = role_allows(user, Action.APPROVE)
+    supervisor = role_allows(user, "petitions.acknowledge")
     context = {
         "today_visits": base.filter(accepted_on=today).count(),
         "my_open": _with_complainants(list(mine[:DASHBOARD_LIMIT]), user),
@@ -101,47 +106,70 @@ def dashboard_section(user: Any) -> Section:
     return Section(title="信访接待", template="petitions/dashboard_section.html", context=context, url="/petitions/")
 
 
+def inbox_items(user: Any) -> list[InboxItem]:
+    """Escalations waiting for the user's unit (one query) and unsatisfied follow-ups on cases the
+    user leads (one query)."""
+    items = [InboxItem(kind="群体性/紧急信访待签收", title=e.petition.number,
+                       url=e.petition.get_absolute_url(), since=e.created_at, due=e.petition.due_date,
+                       unit=str(e.petition.org_unit), app="信访接待", urgent=True)
+             for e in escalation_inbox(user)]
+    items += [InboxItem(kind="回访不满意待复核", title=fu.petition.number, url=fu.petition.get_absolute_url(),
+                        since=fu.done_at or fu.created_at, unit=str(fu.petition.org_unit), app="信访接待")
+              for fu in reviews_awaiting(user)]
+    return items
+
+
+FIGURES = (
+    Figure("received", "受理件数", counts_by="受理时间"),
+    Figure("complainants", "来访人数（去重）", counts_by="受理时间", kind="distinct", unit="人"),
+    Figure("group", "群体性信访", counts_by="受理时间"),
+    Figure("received_closed", "当月受理当月办结", counts_by="受理时间"),
+    Figure("closed", "办结件数", counts_by="办结时间"),
+    Figure("closed_on_time", "按期办结", counts_by="办结时间"),
+    Figure("overdue_open", "月末逾期未办结", counts_by="月末状态"),
+    Figure("follow_ups", "回访件数", counts_by="回访时间"),
+    Figure("satisfied_or_fairly", "满意和基本满意", counts_by="回访时间"),
+    Figure("unsatisfied", "不满意", counts_by="回访时间"),
+    Figure("notices", "发出维权建议书/整改书", counts_by="发出日期", unit="份"),
+    Figure("closure_rate", "办结率", kind="rate", unit="%", numerator="received_closed", denominator="received",
+           note="当月受理且月末前办结的件数 ÷ 当月受理件数"),
+    Figure("on_time_rate", "按期办结率", kind="rate", unit="%", numerator="closed_on_time", denominator="closed",
+           note="当月办结中未逾期的件数 ÷ 当月办结件数"),
+    Figure("satisfaction_rate", "回访满意率", kind="rate", unit="%", numerator="satisfied_or_fairly",
+           denominator="follow_ups", note="（满意 + 基本满意）÷ 当月回访件数"),
+)
+
+
 def _rate(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def month_summary(unit: OrgUnit, year: int, month: int) -> dict[str, Any]:
-    """The month's figures for ``unit`` and everything below it (no user scope: the caller has
-    already checked the user may see ``unit``).
-
-    received, by_channel / by_category ({label: count}), group (群体性), closed (closed in the
-    month), closed_on_time, on_time_rate (% of closed), received_closed (received in the month and
-    closed by its end), closure_rate (% of received), overdue_open (open past due at month end),
-    follow_ups, satisfied / fairly / unsatisfied, satisfaction_rate (满意+基本满意, % of follow-ups),
-    notices. Rates are ``Decimal`` percentages with one decimal, or None when there is nothing to
-    divide by.
-    """
+def _bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     tz = timezone.get_current_timezone()
-    first = datetime.date(year, month, 1)
-    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    subtree = Petition.objects.filter(org_unit__path__startswith=unit.path)
+    return start, end
 
-    received = subtree.filter(received_at__gte=start, received_at__lt=end)
-    figures = received.aggregate(
+
+def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) -> dict[str, Any]:
+    """The figures of ``FIGURES`` for ``unit`` and everything below it, for the days ``first`` to
+    ``last`` (no user scope: the caller has already checked the user may see ``unit``). Five
+    queries whatever the number of units."""
+    start, end = _bounds(first, last)
+    subtree = Petition.objects.filter(org_unit__path__startswith=unit.path)
+    received = subtree.filter(received_at__gte=start, received_at__lt=end).aggregate(
         received=Count("pk"),
+        complainants=Count("person_id", distinct=True),
         group=Count("pk", filter=Q(is_group=True)),
         received_closed=Count("pk", filter=Q(closed_at__lt=end)),
     )
-    channel_labels = dict(Petition.Channel.choices)
-    by_channel = dict.fromkeys(channel_labels.values(), 0)
-    for code, n in received.values_list("channel").annotate(n=Count("pk")).order_by():
-        by_channel[channel_labels.get(code, code)] = n
-    by_category = dict(received.values_list("category__name").annotate(n=Count("pk")).order_by("category__order"))
-
     closed = subtree.filter(closed_at__gte=start, closed_at__lt=end).aggregate(
-        closed=Count("pk"), closed_on_time=Count("pk", filter=Q(was_overdue=False)))
+        closed=Count("pk"), closed_on_time=Count("pk", filter=Q(late_from__isnull=True)))
+    # Open at the end of the last day and late by then (the due day itself is not late).
     overdue_open = subtree.filter(received_at__lt=end).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=end), due_date__lt=last, paused_since__isnull=True).count()
-
+        Q(closed_at__isnull=True) | Q(closed_at__gte=end), CLOCK.overdue_ever_q(last)).count()
     follow_ups = FollowUp.objects.filter(petition__org_unit__path__startswith=unit.path,
                                          status=FollowUp.Status.DONE, done_at__gte=start, done_at__lt=end)
     sat = follow_ups.aggregate(
@@ -152,16 +180,34 @@ def month_summary(unit: OrgUnit, year: int, month: int) -> dict[str, Any]:
     )
     notices = Notice.objects.filter(petition__org_unit__path__startswith=unit.path,
                                     issued_on__gte=first, issued_on__lte=last).count()
-    return {
-        "unit": unit.name, "year": year, "month": month,
-        **figures,
-        "by_channel": by_channel,
-        "by_category": by_category,
-        **closed,
-        "on_time_rate": _rate(closed["closed_on_time"], closed["closed"]),
-        "closure_rate": _rate(figures["received_closed"], figures["received"]),
-        "overdue_open": overdue_open,
-        **sat,
-        "satisfaction_rate": _rate(sat["satisfied"] + sat["fairly"], sat["follow_ups"]),
-        "notices": notices,
-    }
+    out = {**received, **closed, "overdue_open": overdue_open, **sat,
+           "satisfied_or_fairly": sat["satisfied"] + sat["fairly"], "notices": notices}
+    out["closure_rate"] = _rate(out["received_closed"], out["received"])
+    out["on_time_rate"] = _rate(out["closed_on_time"], out["closed"])
+    out["satisfaction_rate"] = _rate(out["satisfied_or_fairly"], out["follow_ups"])
+    return out
+
+
+def month_summary(unit: OrgUnit, year: int, month: int) -> dict[str, Any]:
+    """The month's figures (``monthly_figures``) for ``unit`` and everything below it, with the
+    breakdowns by channel and category.
+
+    received, by_channel / by_category ({label: count}), group (群体性), closed (closed in the
+    month), closed_on_time, on_time_rate (% of closed), received_closed (received in the month and
+    closed by its end), closure_rate (% of received), overdue_open (open past due at month end),
+    follow_ups, satisfied / fairly / unsatisfied, satisfaction_rate (满意+基本满意, % of follow-ups),
+    notices. Rates are ``Decimal`` percentages with one decimal, or None when there is nothing to
+    divide by.
+    """
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    start, end = _bounds(first, last)
+    received = Petition.objects.filter(org_unit__path__startswith=unit.path, received_at__gte=start,
+                                       received_at__lt=end)
+    channel_labels = dict(Petition.Channel.choices)
+    by_channel = dict.fromkeys(channel_labels.values(), 0)
+    for code, n in received.values_list("channel").annotate(n=Count("pk")).order_by():
+        by_channel[channel_labels.get(code, code)] = n
+    by_category = dict(received.values_list("category__name").annotate(n=Count("pk")).order_by("category__order"))
+    return {"unit": unit.name, "year": year, "month": month, **monthly_figures(unit, first, last),
+            "by_channel": by_channel, "by_category": by_category}

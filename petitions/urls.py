@@ -14,14 +14,12 @@ urlpatterns = [
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/new/", views.task_new, name="task_new"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
-    path("tasks/targets/<int:pk>/report/", views.task_report, name="task_report"),
+    *views.TASK_PAGE.urlpatterns("tasks/targets/<int:pk>/", name_prefix="task_"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/print.pdf", views.petition_print, name="print"),
     path("<int:pk>/report.pdf", views.petition_report_print, name="report_print"),
-    path("<int:pk>/attachments/", views.petition_attachment_add, name="attachment_add"),
-    path("<int:pk>/notices/<int:notice_pk>/response/", views.notice_response, name="notice_response"),
     path("<int:pk>/notices/<int:notice_pk>/print.pdf", views.notice_print, name="notice_print"),
-    # One POST-only URL per step: /petitions/<pk>/<step>/ (answer, assign, send-up, forward, …).
-    *[path(f"<int:pk>/{step.replace('_', '-')}/", views.petition_step, {"step": step}, name=step)
-      for step in views.STEPS],
+    *views.NOTICE_PAGE.urlpatterns("<int:pk>/notices/<int:notice_pk>/", name_prefix="notice_"),
+    # One POST URL per step of the workflow: /petitions/<pk>/<step>/ (answer, assign, send-up, …).
+    *views.PAGE.urlpatterns(),
 ]

@@ -3,8 +3,6 @@ Changes are POST-only; a refused step is shown at the form's field with the inpu
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -13,20 +11,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
-from servicecenter import audit
-from servicecenter.access import Action, can, get_visible_or_404, require, role_allows, visible
+from servicecenter import approvals, audit, clocks
+from servicecenter.access import Action, can, get_visible_or_404, require, role_allows, units_below, visible
+from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
-from servicecenter.forms import AttachmentForm, EmployerForm, PersonForm, add_service_error
+from servicecenter.forms import EmployerForm, PersonForm, add_service_error
 from servicecenter.listing import list_page
-from servicecenter.models import Attachment
-from servicecenter.pdf import pdf_response
+from servicecenter.pdf import print_record
+from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, selectors, services
 from .confidentiality import complainant, identity_visible
 from .filters import PetitionFilter
 from .models import FollowUp, Notice, Petition, Task, TaskTarget
+from .workflow import ACKNOWLEDGE, NOTICE_FLOW, PETITION_FLOW, TASK_FLOW
 
 DETAIL_RELATED = ("person", "category", "org_unit__parent", "handler__org_unit", "employer", "received_by",
                   "received_unit", "sent_up_from")
@@ -49,14 +49,15 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         p.complainant = complainant(p, request.user, shown=p.identity_shown)
     return render(request, "petitions/list.html", {
         "filter": filterset, "page": page, "rows": rows, "query": page.query,
-        "can_export": can(request.user, Action.EXPORT), "can_change": can(request.user, Action.CHANGE),
+        "can_export": can(request.user, registers.PETITION_EXPORT.permission),
+        "can_change": can(request.user, "petitions.intake"),
     })
 
 
 @require_safe
 def petition_export(request: HttpRequest) -> HttpResponse:
     """The register of the list as filtered; above ``exports.background_rows`` rows a background job."""
-    require(request.user, Action.EXPORT)
+    require(request.user, registers.PETITION_EXPORT.permission)
     filterset = PetitionFilter(request.GET or None, queryset=Petition.objects.none(), user=request.user)
     return export_or_enqueue(request, registers.PETITION_EXPORT, period=filterset.period_label())
 
@@ -85,7 +86,7 @@ def _unbound_initial(data: Any, prefix: str = "") -> dict[str, Any]:
 def petition_new(request: HttpRequest) -> HttpResponse:
     """受理登记: search the complainant, fill in the matter, save (or save and print)."""
     user = request.user
-    require(user, Action.CHANGE)
+    require(user, "petitions.intake")
     do = request.POST.get("do", "save")
     if request.method == "POST" and do != "lookup":
         person_form = PersonForm(request.POST, prefix="p", user=user)
@@ -144,70 +145,99 @@ def _intake_choices(request: HttpRequest, form: forms.IntakeForm) -> dict[str, A
 # --- detail and steps ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    form: type
-    permission: Action
-    run: Callable[[Petition, Any, Any], Any]
-    done: str
-
-
 def _follow_up(petition: Petition) -> FollowUp:
-    follow_up = petition.follow_ups.filter(status=FollowUp.Status.PENDING).first()
+    follow_up = services.pending_follow_up(petition)
     if follow_up is None:
         raise ValidationError("没有待回访的记录。", code="state")
     return follow_up
 
 
 def _review(petition: Petition) -> FollowUp:
-    follow_up = petition.follow_ups.filter(satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="").first()
+    follow_up = services.follow_up_to_review(petition)
     if follow_up is None:
-        raise ValidationError("该事项没有待复核的回访。", code="state")
+        raise ValidationError("该回访无需复核。", code="state")
     return follow_up
 
 
+def _fetch(request: HttpRequest, pk: int) -> Petition:
+    return _petition(request, pk)
+
+
 STEPS: dict[str, Step] = {
-    "answer": Step(forms.AnswerForm, Action.CHANGE, lambda p, u, f: services.petition_answer(
-        petition=p, by=u, **f.cleaned_data), "已当场答复并办结。"),
-    "assign": Step(forms.AssignForm, Action.CHANGE, lambda p, u, f: services.petition_assign(
-        petition=p, by=u, **f.cleaned_data), "已交办。"),
-    "send_up": Step(forms.SendUpForm, Action.CHANGE, lambda p, u, f: services.petition_send_up(
-        petition=p, by=u, **f.cleaned_data), "已上报上级单位。"),
-    "forward": Step(forms.ForwardForm, Action.CHANGE, lambda p, u, f: services.petition_forward(
-        petition=p, by=u, **f.cleaned_data), "已转办，待对方答复。"),
-    "reply": Step(forms.ReplyForm, Action.CHANGE, lambda p, u, f: services.petition_record_reply(
-        petition=p, by=u, **f.cleaned_data), "已登记转办答复。"),
-    "pause": Step(forms.PauseForm, Action.CHANGE, lambda p, u, f: services.petition_pause(
-        petition=p, by=u, **f.cleaned_data), "已暂停计时。"),
-    "resume": Step(forms.ResumeForm, Action.CHANGE, lambda p, u, f: services.petition_resume(
-        petition=p, by=u, **f.cleaned_data), "已恢复计时。"),
-    "extend": Step(forms.ExtendForm, Action.APPROVE, lambda p, u, f: services.petition_extend(
-        petition=p, by=u, **f.cleaned_data), "已延期。"),
-    "recuse": Step(forms.RecuseForm, Action.CHANGE, lambda p, u, f: services.petition_recuse(
-        petition=p, by=u, **f.cleaned_data), "已声明回避，本事项将由他人承办。"),
-    "acknowledge": Step(forms.AcknowledgeForm, Action.APPROVE, lambda p, u, f: services.petition_acknowledge(
-        petition=p, by=u), "已签收。"),
-    "close": Step(forms.CloseForm, Action.CHANGE, lambda p, u, f: services.petition_close(
-        petition=p, by=u, report=f.report()), "已办结，回访任务已生成。"),
-    "reopen": Step(forms.ReopenForm, Action.APPROVE, lambda p, u, f: services.petition_reopen(
-        petition=p, by=u, **f.cleaned_data), "已重新办理。"),
-    "follow_up": Step(forms.FollowUpForm, Action.CHANGE, lambda p, u, f: services.followup_record(
+    "answer": Step(forms.AnswerForm, lambda p, u, f: services.petition_answer(petition=p, by=u, **f.cleaned_data),
+                   "已当场答复并办结，回访任务已生成。"),
+    "assign": Step(forms.AssignForm, lambda p, u, f: services.petition_assign(petition=p, by=u, **f.cleaned_data),
+                   "已交办。"),
+    "send_up": Step(forms.SendUpForm, lambda p, u, f: services.petition_send_up(petition=p, by=u, **f.cleaned_data),
+                    "已上报上级中心。"),
+    "forward": Step(forms.ForwardForm, lambda p, u, f: services.petition_forward(petition=p, by=u, **f.cleaned_data),
+                    "已转办，等待答复。"),
+    "reply": Step(forms.ReplyForm, lambda p, u, f: services.petition_record_reply(petition=p, by=u, **f.cleaned_data),
+                  "已登记转办答复。"),
+    "close": Step(forms.CloseForm, lambda p, u, f: services.petition_close(petition=p, by=u, report=f.report()),
+                  "已办结，回访任务已生成。"),
+    "notice": Step(forms.NoticeForm, lambda p, u, f: services.notice_issue(petition=p, by=u, **f.cleaned_data),
+                   "已发出通知书。"),
+    "pause": Step(forms.PauseForm, lambda p, u, f: services.petition_pause(petition=p, by=u, **f.cleaned_data),
+                  "已暂停计时。"),
+    "resume": Step(forms.ResumeForm, lambda p, u, f: services.petition_resume(petition=p, by=u, **f.cleaned_data),
+                   "已恢复计时。"),
+    "request_extension": Step(forms.ExtendForm, lambda p, u, f: services.petition_request_extension(
+        petition=p, by=u, **f.cleaned_data), "已提交延期申请，等待分管领导审批。"),
+    "decide_extension": Step(forms.DecisionForm, lambda p, u, f: services.petition_decide_extension(
+        petition=p, by=u, **f.service_kwargs()), "已审批延期申请。"),
+    "extend": Step(forms.ExtendForm, lambda p, u, f: services.petition_extend(petition=p, by=u, **f.cleaned_data),
+                   "已延期。"),
+    "recuse": Step(forms.RecuseForm, lambda p, u, f: services.petition_recuse(petition=p, by=u, **f.cleaned_data),
+                   "已声明回避，本事项将由他人承办。"),
+    "acknowledge": Step(forms.AcknowledgeForm, lambda p, u, f: services.petition_acknowledge(petition=p, by=u),
+                        "已签收。"),
+    "follow_up": Step(forms.FollowUpForm, lambda p, u, f: services.followup_record(
         follow_up=_follow_up(p), by=u, **f.cleaned_data), "已登记回访。"),
-    "review": Step(forms.ReviewForm, Action.APPROVE, lambda p, u, f: services.followup_review(
+    "review": Step(forms.ReviewForm, lambda p, u, f: services.followup_review(
         follow_up=_review(p), by=u, reopen=f.cleaned_data["decision"] == "reopen", note=f.cleaned_data["note"]),
         "已复核。"),
-    "notice": Step(forms.NoticeForm, Action.CHANGE, lambda p, u, f: services.notice_issue(
-        petition=p, by=u, **f.cleaned_data), "已发出通知书。"),
+    "request_reopen": Step(forms.ReopenForm, lambda p, u, f: services.petition_request_reopen(
+        petition=p, by=u, **f.cleaned_data), "已提交重新办理申请，等待分管领导审批。"),
+    "decide_reopen": Step(forms.DecisionForm, lambda p, u, f: services.petition_decide_reopen(
+        petition=p, by=u, **f.service_kwargs()), "已审批重新办理申请。"),
+    "reopen": Step(forms.ReopenForm, lambda p, u, f: services.petition_reopen(petition=p, by=u, **f.cleaned_data),
+                   "已重新办理。"),
 }
 
 
-# The order and labels of the step panels on the detail page.
-STEP_LABELS = {
-    "acknowledge": "签收（群体性/紧急）", "answer": "当场答复", "assign": "交办", "forward": "转办",
-    "reply": "登记转办答复", "send_up": "上报上级", "close": "办结", "follow_up": "回访",
-    "review": "回访不满意复核", "reopen": "重新办理", "notice": "发维权建议书/整改书", "pause": "暂停计时",
-    "resume": "恢复计时", "extend": "延期", "recuse": "回避",
-}
+def _render_detail(request: HttpRequest, petition: Petition, bound: dict[str, Any]) -> HttpResponse:
+    return _detail_page(request, petition.pk, bound=bound)
+
+
+PAGE = StepPage(
+    workflow=PETITION_FLOW, steps=STEPS, fetch=_fetch, render=_render_detail,
+    record_url=lambda p: reverse("petitions:detail", args=[p.pk]), url_name=lambda name: f"petitions:{name}",
+    gone_url="petitions:landing", form_kwargs=lambda p, user: {"petition": p, "user": user},
+)
+
+
+def _fetch_notice(request: HttpRequest, pk: int, notice_pk: int) -> Notice:
+    petition = _petition(request, pk)
+    notice = petition.notices.select_related("petition__org_unit").filter(pk=notice_pk).first()
+    if notice is None:
+        raise Http404("未找到该记录。")
+    return notice
+
+
+def _render_notice(request: HttpRequest, notice: Notice, bound: dict[str, Any]) -> HttpResponse:
+    return _detail_page(request, notice.petition_id, bound={f"notice:{notice.pk}": bound["response"]})
+
+
+NOTICE_PAGE = StepPage(
+    workflow=NOTICE_FLOW,
+    steps={"response": Step(forms.NoticeResponseForm, lambda n, u, f: services.notice_record_response(
+        notice=n, by=u, **f.cleaned_data), "已登记单位回复。")},
+    fetch=_fetch_notice, render=_render_notice,
+    record_url=lambda n: reverse("petitions:detail", args=[n.petition_id]),
+    url_name=lambda name: "petitions:notice_response",
+    url_kwargs=lambda n: {"pk": n.petition_id, "notice_pk": n.pk},
+)
 
 
 @require_safe
@@ -222,106 +252,34 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
     shown = identity_visible(user, petition)
     if petition.is_confidential and shown:
         audit.record(audit.Event.REVEAL, request=request, target=petition, detail="保密信访件来访人身份")
-    actions = selectors.available_actions(petition, user)
-    pending_follow_up = petition.follow_ups.filter(status=FollowUp.Status.PENDING).first()
-    review = petition.follow_ups.filter(satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="").first()
-    if pending_follow_up and can(user, Action.CHANGE, petition):
-        actions.add("follow_up")
-    if review and selectors.can_review(user, petition):
-        actions.add("review")
-    if selectors.can_acknowledge(petition, user):
-        actions.add("acknowledge")
-    step_forms = {name: STEPS[name].form(petition=petition, user=user) for name in actions if name in STEPS}
-    step_forms.update(bound or {})
-    attachments = Attachment.objects.filter(content_type__app_label="petitions", content_type__model="petition",
-                                            object_id=petition.pk).select_related("uploaded_by")
-    notices = list(petition.notices.select_related("employer", "issued_by"))
+    bound = bound or {}
+    notices = list(petition.notices.select_related("employer", "issued_by", "petition__org_unit"))
+    for n in notices:
+        key = f"notice:{n.pk}"
+        n.panel = next(iter(NOTICE_PAGE.panels(n, user, {"response": bound[key]} if key in bound else None)), None)
+    panels = PAGE.panels(petition, user, {k: v for k, v in bound.items() if not k.startswith("notice:")})
     return render(request, "petitions/detail.html", {
         "petition": petition, "c": complainant(petition, user, shown=shown),
+        "clock": clocks.view(petition.clock, timezone.localdate()),
         "events": petition.events.select_related("by"),
         "escalations": petition.escalations.select_related("org_unit", "acknowledged_by").order_by("org_unit__path"),
         "follow_ups": petition.follow_ups.select_related("done_by", "reviewed_by"),
         "recusals": petition.recusals.select_related("user"),
-        "notices": notices, "notice_forms": {n.pk: forms.NoticeResponseForm() for n in notices
-                                             if n.status == Notice.Status.ISSUED},
-        "attachments": attachments, "attachment_form": AttachmentForm(),
-        "panels": [(name, label, step_forms[name], reverse(f"petitions:{name}", args=[petition.pk]))
-                   for name, label in STEP_LABELS.items() if name in step_forms],
-        "actions": actions, "bound": next(iter(bound)) if bound else "",
-        "can_change": can(user, Action.CHANGE, petition),
+        "approvals": approvals.history(petition),
+        "notices": notices,
+        **attachment_panel(request, petition),
+        "panels": panels, "actions": {panel.name for panel in panels}, "bound": next(iter(bound), ""),
         "print_preview": request.GET.get("print") == "1",
     })
-
-
-@require_POST
-def petition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    spec = STEPS[step]
-    petition = _petition(request, pk)
-    require(request.user, spec.permission, petition)
-    form = spec.form(request.POST, petition=petition, user=request.user)
-    if form.is_valid():
-        try:
-            spec.run(petition, request.user, form)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, spec.done)
-            if not visible(Petition.objects.filter(pk=pk), request.user).exists():
-                return redirect("petitions:landing")  # sent up or recused: no longer this user's case
-            return redirect("petitions:detail", pk=pk)
-    return _detail_page(request, pk, bound={step: form})
-
-
-@require_POST
-def notice_response(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
-    petition = _petition(request, pk)
-    require(request.user, Action.CHANGE, petition)
-    notice = petition.notices.filter(pk=notice_pk).first()
-    if notice is None:
-        raise Http404("未找到该记录。")
-    form = forms.NoticeResponseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.notice_record_response(notice=notice, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已登记单位回复。")
-            return redirect("petitions:detail", pk=pk)
-    for errors in form.errors.values():
-        for message in errors:
-            messages.error(request, f"{notice.number}：{message}")
-    return redirect("petitions:detail", pk=pk)
-
-
-@require_POST
-def petition_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    petition = _petition(request, pk)
-    require(request.user, Action.CHANGE, petition)
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.petition_attach(petition=petition, by=request.user, upload=form.cleaned_data["file"],
-                                     description=form.cleaned_data["description"])
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, "附件已上传。")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect("petitions:detail", pk=pk)
 
 
 # --- printed forms -----------------------------------------------------------------------------------
 
 
 def _print(request: HttpRequest, petition: Petition, kind: str, title: str, extra: dict[str, Any]) -> HttpResponse:
-    audit.record(audit.Event.PRINT, request=request, target=petition, detail=title)
     context = {"petition": petition, "c": complainant(petition, request.user), **extra}
-    return pdf_response(registers.TEMPLATES[kind], context, f"{title}-{petition.number}.pdf", request)
+    return print_record(request, record=petition, template=registers.TEMPLATES[kind], context=context, title=title,
+                        filename=f"{title}-{petition.number}.pdf")
 
 
 @require_safe
@@ -362,7 +320,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
     for e in items:
         e.petition.complainant = complainant(e.petition, request.user)
     return render(request, "petitions/escalations.html", {
-        "items": items, "is_supervisor": role_allows(request.user, Action.APPROVE)})
+        "items": items, "is_supervisor": role_allows(request.user, ACKNOWLEDGE)})
 
 
 @require_safe
@@ -380,7 +338,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.notices_for(request.user)
     if request.GET.get("overdue") == "1":
-        qs = qs.filter(status=Notice.Status.ISSUED, deadline__lt=timezone.localdate())
+        qs = qs.filter(selectors.NOTICE_CLOCK.overdue_q(timezone.localdate()))
     page = list_page(request, qs, ["-issued_on", "-id"])
     return render(request, "petitions/notices.html", {"page": page, "query": page.query,
                                                       "overdue_only": request.GET.get("overdue") == "1"})
@@ -395,16 +353,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return render(request, "petitions/tasks.html", {
         "sent": selectors.tasks_sent(request.user)[:100],
         "received": selectors.task_targets_received(request.user)[:100],
-        "can_send": can(request.user, Action.CHANGE) and _has_units_below(request.user),
+        "can_send": can(request.user, "petitions.tasks") and units_below(request.user).exists(),
     })
 
 
-def _has_units_below(user: Any) -> bool:
-    return forms.TaskForm(user=user).fields["units"].queryset.exists()
-
-
 def task_new(request: HttpRequest) -> HttpResponse:
-    require(request.user, Action.CHANGE)
+    require(request.user, "petitions.tasks")
     if request.method == "POST":
         form = forms.TaskForm(request.POST, user=request.user)
         if form.is_valid():
@@ -426,35 +380,29 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _task_page(request: HttpRequest, pk: int, bound: dict[int, Any] | None = None) -> HttpResponse:
+    """The task and the parts of it the user may see: the sender's subtree sees every receiving
+    unit's part, a receiving unit its own."""
     user = request.user
-    require(user, Action.VIEW)
-    targets = list(visible(TaskTarget.objects.select_related("org_unit", "reported_by"), user)
-                   .filter(task_id=pk).order_by("org_unit__path"))
-    task = visible(Task.objects.select_related("org_unit", "created_by"), user).filter(pk=pk).first()
-    if task is None and targets:
-        task = Task.objects.select_related("org_unit", "created_by").get(pk=pk)
-    if task is None:
-        raise Http404("未找到该记录。")
-    report_forms = {t.pk: (bound or {}).get(t.pk) or forms.TaskReportForm() for t in targets
-                    if t.status == TaskTarget.Status.PENDING and t.org_unit_id == user.org_unit_id
-                    and can(user, Action.CHANGE, t)}
+    task = get_visible_or_404(Task.objects.select_related("org_unit", "created_by"), user, pk=pk)
+    targets = list(visible(TaskTarget.objects.select_related("org_unit", "reported_by", "task"), user)
+                   .filter(task_id=task.pk).order_by("org_unit__path"))
     for t in targets:
-        t.report_form = report_forms.get(t.pk)
+        t.panel = next(iter(TASK_PAGE.panels(t, user, {"report": bound[t.pk]} if bound and t.pk in bound else None)),
+                       None)
     done = sum(t.status == TaskTarget.Status.REPORTED for t in targets)
     return render(request, "petitions/task_detail.html", {"task": task, "targets": targets, "done": done})
 
 
-@require_POST
-def task_report(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_visible_or_404(TaskTarget.objects.select_related("task", "org_unit"), request.user, pk=pk)
-    require(request.user, Action.CHANGE, target)
-    form = forms.TaskReportForm(request.POST)
-    if form.is_valid():
-        try:
-            services.task_report(target=target, by=request.user, result=form.cleaned_data["result"])
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已报告办理结果。")
-            return redirect(reverse("petitions:task_detail", args=[target.task_id]))
-    return _task_page(request, target.task_id, bound={target.pk: form})
+def _fetch_target(request: HttpRequest, pk: int) -> TaskTarget:
+    return get_visible_or_404(TaskTarget.objects.select_related("task", "org_unit"), request.user, pk=pk)
+
+
+TASK_PAGE = StepPage(
+    workflow=TASK_FLOW,
+    steps={"report": Step(forms.TaskReportForm, lambda t, u, f: services.task_report(
+        target=t, by=u, result=f.cleaned_data["result"]), "已报告办理结果。")},
+    fetch=_fetch_target,
+    render=lambda request, t, bound: _task_page(request, t.task_id, bound={t.pk: bound["report"]}),
+    record_url=lambda t: reverse("petitions:task_detail", args=[t.task_id]),
+    url_name=lambda name: "petitions:task_report",
+)

@@ -140,7 +140,7 @@ class StaffAdmin(SysadminOnly, UserAdmin):
 
 
 class ParameterForm(forms.ModelForm):
-    key = forms.ChoiceField(label="参数", choices=[(k, f"{s.label}（{k}）") for k, s in SPECS.items()])
+    key = forms.ChoiceField(label="参数", choices=lambda: [(k, f"{s.label}（{k}）") for k, s in SPECS.items()])
 
     class Meta:
         model = Parameter

@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.template.defaultfilters import filesizeformat
 
@@ -47,10 +49,25 @@ def sniff_type(head: bytes) -> str | None:
     return None
 
 
+# Where each image format ends. Checked on the bytes, not by the decoder: Pillow's decoder accepts a
+# truncated image whenever ``ImageFile.LOAD_TRUNCATED_IMAGES`` is on, and WeasyPrint turns that on
+# for the whole process when it is imported (the first PDF rendered), so a check through the
+# decoder alone would depend on what else the process had done.
+_IMAGE_ENDS = {"image/jpeg": b"\xff\xd9", "image/png": b"IEND\xaeB`\x82"}
+
+
+def _check_image_end(upload: UploadedFile, mime: str) -> None:
+    end = _IMAGE_ENDS[mime]
+    upload.seek(max(upload.size - len(end), 0))
+    if upload.read(len(end)) != end:
+        raise ValidationError("图片文件已损坏或不完整（文件结尾缺失）。", code="corrupt")
+
+
 def _check_image(upload: UploadedFile, mime: str) -> None:
     """Decode the whole image: a valid header followed by anything else is refused."""
     from PIL import Image
 
+    _check_image_end(upload, mime)
     upload.seek(0)
     try:
         with Image.open(upload, formats=[_IMAGE_FORMATS[mime]]) as image:
@@ -97,9 +114,12 @@ def storage_path(stored_name: str) -> Path:
 
 @transaction.atomic
 def attachment_add(*, by: User, owner: Model, upload: UploadedFile, description: str = "",
-                   request: HttpRequest | None = None) -> Attachment:
-    """Check, store and record an uploaded file for ``owner``; nothing is written if it is refused."""
-    require(by, Action.CHANGE, owner)
+                   request: HttpRequest | None = None, permission: str = Action.CHANGE,
+                   timeline: Any = None) -> Attachment:
+    """Check, store and record an uploaded file for ``owner``; nothing is written if it is refused.
+    One audit row per upload; with ``timeline`` (the owner's event manager) the upload is on the
+    record's timeline too."""
+    require(by, permission, owner)
     mime = validate_upload(upload)
     # The stored name is random and says nothing about the original: the original name is kept
     # only in the database, for the download's Content-Disposition.
@@ -118,12 +138,88 @@ def attachment_add(*, by: User, owner: Model, upload: UploadedFile, description:
             stored_name=stored_name, mime_type=mime, size=upload.size, sha256=digest.hexdigest(),
             description=description[:100], uploaded_by=by,
         )
-        audit.record(audit.Event.CREATE, user=by, request=request, target=owner,
-                     detail=f"上传附件：{attachment.original_name}")
+        audit.record(audit.Event.UPLOAD, user=by, request=request, target=owner,
+                     action=f"{owner._meta.app_label}.attach", detail=f"上传附件：{attachment.original_name}",
+                     new={"attachment": attachment.pk, "size": attachment.size, "sha256": attachment.sha256})
+        if timeline is not None:
+            from .timeline import record
+
+            record(timeline, "attach", label="上传附件", by=by, note=attachment.original_name, write_audit=False)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return attachment
+
+
+def attachments_of(owner: Model) -> QuerySet[Attachment]:
+    return (Attachment.objects.filter(content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk)
+            .select_related("uploaded_by").order_by("uploaded_at", "id"))
+
+
+# --- Records that take attachments: one panel, one upload URL ---------------------------------------
+
+
+@dataclass(frozen=True)
+class AttachmentTarget:
+    """A model whose records take attachments. Its app declares it (``ServiceApp.attachments``);
+    the upload goes through ``/attachments/<app_label>.<model>/<pk>/`` for every such record."""
+
+    model: type[Model]
+    permission: str  # who may upload (viewing follows the record)
+    url: Callable[[Any], str] = field(default=lambda obj: obj.get_absolute_url())
+    timeline: str | None = None  # the record's event manager, to put uploads on its timeline
+
+    @property
+    def key(self) -> str:
+        return self.model._meta.label_lower
+
+
+def attachment_target(key: str) -> AttachmentTarget | None:
+    from . import registry
+
+    for target in [*_core_targets(), *registry.attachment_targets()]:
+        if target.key == key:
+            return target
+    return None
+
+
+def _core_targets() -> list[AttachmentTarget]:
+    from django.urls import reverse
+
+    from .models import Person
+
+    return [AttachmentTarget(Person, Action.CHANGE, url=lambda p: reverse("person_detail", args=[p.pk]))]
+
+
+_ERROR_KEY = "attachment_error:{key}:{pk}"
+
+
+def remember_error(request: HttpRequest, owner: Model, messages_: list[str], description: str) -> None:
+    """Keep a refused upload's message for the record page's panel, which shows it at the field."""
+    request.session[_ERROR_KEY.format(key=owner._meta.label_lower, pk=owner.pk)] = {
+        "errors": messages_, "description": description}
+
+
+def attachment_panel(request: HttpRequest, owner: Model, permission: str | None = None) -> dict[str, Any]:
+    """What ``attachments/_panel.html`` needs: the files, the upload form (with the last refused
+    upload's error at the file field) and whether this user may upload."""
+    from django.urls import reverse
+
+    from .access import can
+    from .forms import AttachmentForm
+
+    key = owner._meta.label_lower
+    target = attachment_target(key)
+    may_upload = target is not None and can(request.user, permission or target.permission, owner)
+    form = AttachmentForm()
+    remembered = request.session.pop(_ERROR_KEY.format(key=key, pk=owner.pk), None) if hasattr(request, "session") else None
+    if remembered:
+        form = AttachmentForm(initial={"description": remembered.get("description", "")})
+        form.upload_errors = remembered.get("errors", [])  # type: ignore[attr-defined]
+    return {
+        "attachments": attachments_of(owner), "attachment_form": form, "may_upload": may_upload,
+        "upload_url": reverse("attachment_upload", kwargs={"key": key, "pk": owner.pk}) if target else "",
+    }
 
 
 def attachment_open(*, by: User, attachment: Attachment, request: HttpRequest | None = None) -> BinaryIO:

@@ -29,7 +29,12 @@ def record(
     outcome: str = Outcome.SUCCESS,
     detail: str = "",
     username: str = "",
+    action: str = "",
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """One audit row. ``action`` is the precise event type (``petitions.close``,
+    ``servicecenter.user.roles``); ``old``/``new`` are the changed values as data."""
     if user is None and request is not None:
         user = getattr(request, "user", None)
     authenticated = user is not None and getattr(user, "is_authenticated", False)
@@ -41,6 +46,24 @@ def record(
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:200] if target is not None else "",
+        target_label=target_label(target),
+        action=action[:60],
+        old_values=_jsonable(old),
+        new_values=_jsonable(new),
         outcome=outcome,
         detail=detail[:500],
     )
+
+
+def target_label(target: Model | None) -> str:
+    """What the log shows for a target: its kind in Chinese and its name (信访事项 XF-…)."""
+    if target is None:
+        return ""
+    return f"{target._meta.verbose_name} {target}"[:200]
+
+
+def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {str(k): v if isinstance(v, str | int | float | bool | type(None) | list | dict) else str(v)
+            for k, v in values.items()}

@@ -18,7 +18,6 @@ served only to the user who asked (anyone else gets 404); every download is audi
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import secrets
@@ -30,7 +29,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -38,6 +36,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_tasks import task
 
+from . import registry
 from .access import Action, require, role_allows, visible
 from .exports import Register, register_response, write_register
 from .filters import EmployerFilter, PersonFilter
@@ -60,15 +59,10 @@ class ExportRefused(Exception):
 
 # --- What a list exports ----------------------------------------------------------------------------
 
-SOURCES: dict[str, ExportSource] = {}
-
-
 @dataclass(frozen=True)
 class ExportSource:
-    """A list's export: ``key`` ("app_label.name") is what a job stores to find it again.
-
-    Apps declare theirs in their ``registers.py``; a worker that has not imported it yet finds it
-    there by the key's app label.
+    """A list's export: ``key`` ("app_label.name") is what a job stores to find it again;
+    ``permission`` is who may export it. Apps declare theirs in their ``ServiceApp.exports``.
     """
 
     key: str
@@ -76,9 +70,7 @@ class ExportSource:
     base: Callable[[], QuerySet]
     filterset_class: type
     ordering: tuple[str, ...] = ("id",)
-
-    def __post_init__(self) -> None:
-        SOURCES[self.key] = self
+    permission: str = Action.EXPORT
 
     def queryset(self, user: User, params: QueryDict | None) -> QuerySet:
         """The user's scope, filtered as the list filters it, in a stable order."""
@@ -92,20 +84,25 @@ class ExportSource:
         return self.register, self.queryset(user, params)
 
 
+PERSON_EXPORT = ExportSource("servicecenter.people", PERSON_REGISTER, Person.objects.all, PersonFilter)
+EMPLOYER_EXPORT = ExportSource("servicecenter.employers", EMPLOYER_REGISTER, Employer.objects.all, EmployerFilter)
+CORE_SOURCES = (PERSON_EXPORT, EMPLOYER_EXPORT)
+
+
+def sources() -> dict[str, ExportSource]:
+    return {s.key: s for s in [*CORE_SOURCES, *registry.export_sources()]}
+
+
 def get_source(key: str) -> ExportSource:
-    if key not in SOURCES:
-        app_label = key.partition(".")[0]
-        if apps.is_installed(app_label):
-            with contextlib.suppress(ImportError):
-                importlib.import_module(f"{app_label}.registers")
     try:
-        return SOURCES[key]
+        return sources()[key]
     except KeyError:
         raise LookupError(f"未知的导出名册：{key}") from None
 
 
-PERSON_EXPORT = ExportSource("servicecenter.people", PERSON_REGISTER, Person.objects.all, PersonFilter)
-EMPLOYER_EXPORT = ExportSource("servicecenter.employers", EMPLOYER_REGISTER, Employer.objects.all, EmployerFilter)
+def export_permissions() -> set[str]:
+    """Every permission that lets someone export something (the navigation's 我的导出)."""
+    return {s.permission for s in sources().values()}
 
 
 # --- The entry point for list views ---------------------------------------------------------------
@@ -125,8 +122,8 @@ def has_more_than(queryset: QuerySet, limit: int) -> bool:
 def export_or_enqueue(request: HttpRequest, source: ExportSource | str, *, period: str = "") -> HttpResponse:
     """The list's export: the file itself when small, else a background job and its page."""
     user = request.user
-    require(user, Action.EXPORT)
     source = get_source(source) if isinstance(source, str) else source
+    require(user, source.permission)
     register, queryset = source.build(user, request.GET)
     if not has_more_than(queryset, background_threshold(user)):
         return register_response(register, queryset, request=request, unit_name=user.org_unit.name,
@@ -138,7 +135,7 @@ def export_or_enqueue(request: HttpRequest, source: ExportSource | str, *, perio
 def export_job_enqueue(*, user: User, source: ExportSource, query: str, period: str = "") -> ExportJob:
     """Record the job and hand it to the task framework. The same request asked again while its
     job is still waiting or running gets that job back rather than a second copy."""
-    require(user, Action.EXPORT)
+    require(user, source.permission)
     pending = ExportJob.objects.filter(user=user, register=source.key, query=query, period=period,
                                        status__in=[Status.QUEUED, Status.RUNNING],
                                        created_at__gte=timezone.now() - PENDING_REUSE).first()
@@ -194,10 +191,10 @@ def export_job_run(job_id: str | uuid.UUID) -> int:
     partial: Path | None = None
     try:
         user = job.user
-        # The job runs with the asker's rights as they are now, in the unit they asked from.
-        if not (role_allows(user, Action.EXPORT) and user.org_unit_id == job.org_unit_id):
-            raise ExportRefused("申请人的角色或所在单位已变化，任务未执行。")
         source = get_source(job.register)
+        # The job runs with the asker's rights as they are now, in the unit they asked from.
+        if not (role_allows(user, source.permission) and user.org_unit_id == job.org_unit_id):
+            raise ExportRefused("申请人的角色或所在单位已变化，任务未执行。")
         register, queryset = source.build(user, QueryDict(job.query))
         jobs.update(row_count=queryset.count())
         directory = export_dir()

@@ -377,6 +377,9 @@ class AuditEvent(models.Model):
         ROLE = "role", "角色变更"
         PARAMETER = "parameter", "参数变更"
         PASSWORD = "password", "修改密码"
+        UPLOAD = "upload", "上传附件"
+        CALENDAR = "calendar", "节假日调整"
+        APPROVAL = "approval", "审批"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "成功"
@@ -394,6 +397,13 @@ class AuditEvent(models.Model):
     target_repr = models.CharField("对象", max_length=200, blank=True)
     outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
     detail = models.CharField("详情", max_length=500, blank=True)
+    # Structured (zulip's RealmAuditLog): the precise event type and the changed values as data.
+    # Nullable so that adding them is a plain ALTER TABLE (SQLite would otherwise rebuild the
+    # append-only table, and its triggers with it).
+    action = models.CharField("事件类型", max_length=60, null=True, blank=True, db_index=True)
+    target_label = models.CharField("对象名称", max_length=200, null=True, blank=True)
+    old_values = models.JSONField("原值", null=True, blank=True)
+    new_values = models.JSONField("新值", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
@@ -401,6 +411,66 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"
+
+
+# --- Approvals ------------------------------------------------------------------------------------------
+
+
+class Approval(models.Model):
+    """A request that waits for a decision by the unit that leads the record (or the level above,
+    when a rule says so): who asked, when and why; who decided, when, how and why.
+
+    One row per level: a decision at level 1 that needs a higher level opens the next row. The
+    kinds (``petitions.extension`` …) are declared by the apps (``approvals.ApprovalKind``).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        RETURNED = "returned", "退回修改"
+        REJECTED = "rejected", "不予批准"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    content_type = models.ForeignKey(ContentType, models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField("审批事项", max_length=60)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="审批单位")
+    level = models.PositiveSmallIntegerField("审批层级", default=1)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    request_note = models.TextField("申请理由", blank=True)
+    data = models.JSONField("申请内容", default=dict, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审批"
+        ordering = ["requested_at", "id"]
+        indexes = [models.Index(fields=["org_unit", "status"], name="approval_inbox"),
+                   models.Index(fields=["content_type", "object_id"], name="approval_target")]
+        constraints = [
+            # One open request of a kind per record and level: a double click asks once.
+            models.UniqueConstraint(fields=["content_type", "object_id", "kind", "level"],
+                                    condition=models.Q(status="pending"), name="approval_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} #{self.object_id}（第{self.level}级）"
+
+    @property
+    def kind_label(self) -> str:
+        from django.core.exceptions import ImproperlyConfigured
+
+        from .approvals import kind_of
+
+        try:
+            return kind_of(self.kind).label
+        except ImproperlyConfigured:
+            return self.kind
 
 
 # --- Background exports ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The navigation a user sees, by role: case staff see the services, the system administrator
-sees administration, the security auditor sees the audit log."""
+"""The navigation a user sees: the core's pages and each installed app's entry, each shown to the
+users whose roles hold its permission. Case staff see the services, the system administrator sees
+administration, the security auditor sees the audit log."""
 
 from __future__ import annotations
 
@@ -8,37 +9,43 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .access import Action, reads_cases, role_allows
+from . import registry
+from .access import reads_cases, role_allows
+from .permissions import Action
 
-CASE_NAV = [
-    ("工作台", "dashboard"),
-    ("职工", "person_list"),
-    ("用人单位", "employer_list"),
-    ("信访接待", "petitions:landing"),
-    ("困难职工档案", "hardship:landing"),
-    ("法律援助", "legalaid:landing"),
-    ("就业援助", "jobs:landing"),
-    ("帮扶资金与物资", "funds:landing"),
-    ("统计报表", "reports"),
-]
+
+def _exports(user: Any) -> bool:
+    from .exportjobs import export_permissions
+
+    return any(role_allows(user, p) for p in export_permissions())
+
+
+def nav_items(user: Any) -> list[tuple[str, str]]:
+    """(label, URL name) pairs, in order."""
+    if user is None or not user.is_authenticated:
+        return []
+    items = [("工作台", "dashboard")]
+    if reads_cases(user):
+        items += [("待办", "inbox"), ("职工", "person_list"), ("用人单位", "employer_list")]
+        items += [(e.label, e.url_name) for app in registry.service_apps() for e in app.nav
+                  if role_allows(user, e.permission)]
+        items.append(("统计报表", "reports"))
+    if _exports(user):
+        items.append(("我的导出", "export_job_list"))
+    if role_allows(user, Action.ADMINISTER):
+        items.append(("系统管理", "admin:index"))
+    if role_allows(user, Action.READ_AUDIT_LOG):
+        items.append(("审计日志", "audit_log"))
+    return items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    items = [("工作台", "dashboard")]
-    if reads_cases(user):
-        items = CASE_NAV
-    if role_allows(user, Action.EXPORT):
-        items = [*items, ("我的导出", "export_job_list")]
-    if role_allows(user, Action.ADMINISTER):
-        items = [*items, ("系统管理", "admin:index")]
-    if role_allows(user, Action.READ_AUDIT_LOG):
-        items = [*items, ("审计日志", "audit_log")]
     path = request.path
     nav = []
-    for label, name in items:
+    for label, name in nav_items(user):
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
         nav.append({"label": label, "url": url, "active": active})

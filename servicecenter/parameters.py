@@ -1,11 +1,13 @@
 """Every number in DOMAIN.md as data: declared here with its default, set per unit (and year).
 
 A unit without its own value inherits the nearest one above it; with none set anywhere the
-declared default applies. ``param("petition.deadline_days", unit)`` is the only reader.
+declared default applies. ``param(key, unit)`` is the only reader. The core declares its own numbers here; each app declares
+its own in its ``ServiceApp`` (``registry.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from . import registry
 from .models import OrgUnit, Parameter
 
 
@@ -47,46 +50,42 @@ class ParameterSpec:
         return value
 
 
-SPECS: dict[str, ParameterSpec] = {
-    s.key: s
-    for s in [
-        ParameterSpec("petition.deadline_days", "信访办结时限", int, 30, "天", source="DOMAIN §3 [000]", minimum=1),
-        ParameterSpec("petition.deadline_in_working_days", "办结时限按工作日计算", bool, False),
-        ParameterSpec("petition.group_size", "群体性信访人数下限", int, 5, "人", source="DOMAIN §3 [000]",
-                      minimum=2),
-        ParameterSpec("petition.extension_max_days", "延期上限", int, 30, "天"),
-        ParameterSpec("petition.reopen_within_days", "办结后可重新办理期限", int, 30, "天"),
-        ParameterSpec("petition.due_soon_days", "即将到期提醒", int, 3, "天"),
-        ParameterSpec("hardship.notice_working_days", "公示期", int, 5, "个工作日", source="DOMAIN §4 [004]",
-                      minimum=1),
-        ParameterSpec("hardship.income_ratio", "困难职工收入上限（低保标准倍数）", Decimal, Decimal("1.20"),
-                      source="DOMAIN §4 [004]"),
-        ParameterSpec("hardship.spending_income_ratio", "支出型困难收入上限（低保标准倍数）", Decimal,
-                      Decimal("1.50"), source="DOMAIN §4 [004]"),
-        ParameterSpec("hardship.medical_cost_ratio", "自付医疗费占家庭年收入比例", Decimal, Decimal("0.50"),
-                      source="DOMAIN §4 [004]"),
-        ParameterSpec("hardship.extreme_topup_ratio", "特困低保补差倍数", Decimal, Decimal("1.5"),
-                      source="DOMAIN §4 [004]"),
-        ParameterSpec("hardship.housing_area_per_head", "人均住房面积上限（两人以上）", Decimal, Decimal("40"), "㎡",
-                      source="DOMAIN §4 [004]"),
-        ParameterSpec("hardship.housing_area_single", "住房面积上限（一人）", Decimal, Decimal("70"), "㎡",
-                      source="DOMAIN §4 [004]"),
-        ParameterSpec("hardship.home_purchase_years", "购建房屋年限", int, 5, "年", source="DOMAIN §4 [004]"),
-        ParameterSpec("dibao.monthly_standard", "城市低保标准", Decimal, Decimal("1100.00"), "元/人·月",
-                      per_year=True, source="DOMAIN §4", minimum=1),
-        ParameterSpec("funds.living_grants_per_year", "生活救助每年次数", int, 1, "次", source="DOMAIN §7 [002]"),
-        ParameterSpec("legalaid.decision_working_days", "法律援助审查时限", int, 7, "个工作日", source="FORMS §4",
-                      minimum=1),
-        ParameterSpec("mediation.agreement_days", "调解期限", int, 15, "天", source="FORMS §4", minimum=1),
-        ParameterSpec("exports.background_rows", "导出转后台处理的行数", int, 50000, "行"),
-    ]
-}
+# The core's own numbers; each app declares its own in its ``ServiceApp.parameters``.
+CORE_SPECS = [
+    ParameterSpec("clock.roll_to_working_day", "按自然日计算的期限落在节假日或周末时顺延至下一个工作日", bool, True,
+                  source="通行做法（期限届满日为法定节假日的，以节假日后第一日为期满日）"),
+    ParameterSpec("clock.due_soon_days", "即将到期提醒（到期前天数）", int, 3, "天"),
+    ParameterSpec("exports.background_rows", "导出转后台处理的行数", int, 50000, "行"),
+]
+
+
+class _Specs(Mapping[str, ParameterSpec]):
+    """Every declared parameter: the core's and those of the installed apps, read when asked (so
+    an app that is not installed has no parameters)."""
+
+    def _all(self) -> dict[str, ParameterSpec]:
+        return {s.key: s for s in [*CORE_SPECS, *registry.parameter_specs()]}
+
+    def __getitem__(self, key: str) -> ParameterSpec:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+SPECS: Mapping[str, ParameterSpec] = _Specs()
 
 
 def param(key: str, unit: OrgUnit, year: int | None = None) -> Any:
     """The value in force for ``unit`` (and ``year``): the nearest unit up the tree that sets it,
     a year-specific value before an any-year one at the same unit."""
-    spec = SPECS[key]
+    try:
+        spec = SPECS[key]
+    except KeyError:
+        raise LookupError(f"未声明的参数：{key}") from None
     rows = Parameter.objects.filter(key=key, org_unit__path__in=unit.ancestor_paths())
     if spec.per_year and year:
         rows = rows.filter(Q(year=year) | Q(year__isnull=True))

@@ -78,3 +78,14 @@ def pdf_response(template_name: str, context: dict[str, Any], filename: str,
     # Our own pages may show a form inline (the case page's print preview); other sites may not.
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+def print_record(request: HttpRequest, *, record: Any, template: str, context: dict[str, Any], title: str,
+                 filename: str) -> HttpResponse:
+    """A printed form of ``record``: rendered, then audited once — only when a PDF was produced."""
+    from . import audit
+
+    response = pdf_response(template, context, filename, request)
+    if response.status_code == 200:
+        audit.record(audit.Event.PRINT, request=request, target=record, detail=title, action=f"{record._meta.app_label}.print")
+    return response

@@ -1,4 +1,5 @@
-"""Staff roles (DOMAIN.md §1) and what each may do. ``access.py`` is the only reader."""
+"""Staff roles (DOMAIN.md §1). What each role may do is the permission table (``permissions.py``),
+which ``access.py`` reads."""
 
 from __future__ import annotations
 
@@ -17,25 +18,8 @@ class Role(models.TextChoices):
 
     @property
     def reads_cases(self) -> bool:
+        """A case role: it works on people and records in its unit's subtree."""
         return self in CASE_ROLES
-
-    @property
-    def changes_cases(self) -> bool:
-        return self in {Role.CLERK, Role.WORKER, Role.SUPERVISOR, Role.ACCOUNTANT, Role.CASHIER}
-
-    @property
-    def approves(self) -> bool:
-        return self is Role.SUPERVISOR
-
-    @property
-    def exports(self) -> bool:
-        return self in {Role.SUPERVISOR, Role.AUDITOR, Role.ACCOUNTANT}
-
-    @property
-    def reveals_identity(self) -> bool:
-        """Roles whose work needs the full ID number (identity checks, legal papers). The auditor
-        reads masked numbers: the read-only role makes no POST at all."""
-        return self in {Role.CLERK, Role.WORKER, Role.SUPERVISOR}
 
     @property
     def duty_group(self) -> str:

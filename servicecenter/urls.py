@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from . import registry
 from .admin import admin_site
 from .views import accounts, attachments, auditlog, dashboard, employers, people
 
@@ -19,20 +20,18 @@ urlpatterns = [
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal/", people.person_reveal, name="person_reveal"),
     path("people/<int:pk>/print.pdf", people.person_print, name="person_print"),
-    path("people/<int:pk>/attachments/", people.person_attachment_add, name="person_attachment_add"),
     path("employers/", employers.employer_list, name="employer_list"),
     path("employers/new/", employers.employer_new, name="employer_new"),
     path("employers/export.xlsx", employers.employer_export, name="employer_export"),
     path("employers/<int:pk>/", employers.employer_detail, name="employer_detail"),
     path("employers/<int:pk>/edit/", employers.employer_edit, name="employer_edit"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
+    path("attachments/<str:key>/<int:pk>/", attachments.attachment_upload, name="attachment_upload"),
     path("audit/", auditlog.audit_log, name="audit_log"),
     path("exports/", include("servicecenter.views.exportjobs")),
-    path("petitions/", include("petitions.urls")),
-    path("hardship/", include("hardship.urls")),
-    path("legalaid/", include("legalaid.urls")),
-    path("jobs/", include("jobs.urls")),
-    path("funds/", include("funds.urls")),
+    path("inbox/", dashboard.inbox, name="inbox"),
+    # Each installed service app's pages, as its declaration (apps.py) gives them.
+    *[path(f"{app.prefix}/", include(app.urls)) for app in registry.service_apps() if app.urls is not None],
     path("admin/", admin_site.urls),
 ]
 

@@ -87,6 +87,55 @@ def _working_days_in(first: datetime.date, last: datetime.date) -> int:
     return count
 
 
+class Calendar:
+    """The working-day calendar as plain Python, for computations that ask about many days (a
+    deadline with pauses, a page of deadlines): the exceptions are read once per calendar year
+    touched, then every question is arithmetic. ``Calendar.of(exceptions)`` builds one from a
+    mapping (no database), as the property tests do."""
+
+    def __init__(self, exceptions: dict[datetime.date, str] | None = None) -> None:
+        self._fixed = exceptions is not None
+        self._exceptions: dict[datetime.date, str] = dict(exceptions or {})
+        self._years: set[int] = set()
+
+    @classmethod
+    def of(cls, exceptions: dict[datetime.date, str]) -> Calendar:
+        return cls(exceptions)
+
+    def _load(self, year: int) -> None:
+        if self._fixed or year in self._years:
+            return
+        self._years.add(year)
+        rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+        self._exceptions.update(rows)
+
+    def is_working(self, day: datetime.date) -> bool:
+        self._load(day.year)
+        return _is_working(day, self._exceptions)
+
+    def add_working_days(self, day: datetime.date, n: int) -> datetime.date:
+        """As the module's ``add_working_days``."""
+        step = _ONE_DAY if n > 0 else -_ONE_DAY
+        remaining, current = abs(n), day
+        while remaining:
+            current += step
+            if self.is_working(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
+        """As the module's ``working_days_between``: working days in (start, end], negative backwards."""
+        if end >= start:
+            return sum(self.is_working(start + _ONE_DAY * i) for i in range(1, (end - start).days + 1))
+        return -sum(self.is_working(end + _ONE_DAY * i) for i in range(0, (start - end).days))
+
+    def next_working_day(self, day: datetime.date) -> datetime.date:
+        """``day`` itself when it is a working day, else the first working day after it."""
+        while not self.is_working(day):
+            day += _ONE_DAY
+        return day
+
+
 def calendar_rows(model: type = CalendarDay, years: range | None = None) -> list:
     """Rows for every weekday holiday and every worked weekend day chinese-calendar knows.
     ``model`` lets the data migration pass its historical model."""

@@ -51,13 +51,14 @@ RULES: dict[str, Rule] = {
     "person_edit": Rule("object", "person"),
     "person_reveal": Rule("object", "person", post_only=True),
     "person_print": Rule("object", "person"),
-    "person_attachment_add": Rule("object", "person", post_only=True),
     "employer_list": PAGE,
     "employer_new": PAGE,
     "employer_export": PAGE,
     "employer_detail": Rule("object", "employer"),
     "employer_edit": Rule("object", "employer"),
     "attachment_download": Rule("object", "attachment"),
+    "attachment_upload": Rule("object", "upload_target", post_only=True),
+    "inbox": PAGE,
     "export_job_list": PAGE,
     "export_job": Rule("object", "export_job"),
     "export_job_status": Rule("object", "export_job"),
@@ -76,7 +77,6 @@ RULES: dict[str, Rule] = {
     "petitions:detail": Rule("object", "petition"),
     "petitions:print": Rule("object", "petition"),
     "petitions:report_print": Rule("object", "petition"),
-    "petitions:attachment_add": Rule("object", "petition", post_only=True),
     "petitions:notice_print": Rule("object", "notice"),
     "petitions:notice_response": Rule("object", "notice", post_only=True),
     **{f"petitions:{step}": Rule("object", "petition", post_only=True) for step in PETITION_STEPS},
@@ -143,6 +143,8 @@ def url_of(name: str, objects: dict) -> str | None:
     if rule.kind == "object" and rule.obj == "notice":
         notice = objects["notice"]
         return reverse(name, kwargs={"pk": notice.petition_id, "notice_pk": notice.pk})
+    if rule.kind == "object" and rule.obj == "upload_target":
+        return reverse(name, kwargs={"key": "petitions.petition", "pk": objects["petition"].pk})
     if rule.kind == "object" and rule.obj == "export_job":
         return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":

@@ -1,12 +1,41 @@
-"""Attachment download: the only way a stored file leaves the server."""
+"""Attachments: the one upload URL for every record that takes files, and the download, the only way
+a stored file leaves the server."""
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest
-from django.views.decorators.http import require_safe
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST, require_safe
 
-from ..attachments import attachment_open
+from ..access import get_visible_or_404, require
+from ..attachments import attachment_add, attachment_open, attachment_target, remember_error
+from ..forms import AttachmentForm
 from ..models import Attachment
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    target = attachment_target(key)
+    if target is None:
+        raise Http404("未找到该记录。")
+    owner = get_visible_or_404(target.model._default_manager.all(), request.user, pk=pk)
+    require(request.user, target.permission, owner)
+    form = AttachmentForm(request.POST, request.FILES)
+    description = (request.POST.get("description") or "")[:100]
+    if form.is_valid():
+        try:
+            attachment_add(by=request.user, owner=owner, upload=form.cleaned_data["file"], description=description,
+                           request=request, permission=target.permission,
+                           timeline=getattr(owner, target.timeline) if target.timeline else None)
+        except ValidationError as exc:
+            remember_error(request, owner, exc.messages, description)
+        else:
+            messages.success(request, "附件已上传。")
+    else:
+        remember_error(request, owner, [m for errors in form.errors.values() for m in errors], description)
+    return redirect(target.url(owner) + "#attachments")
 
 
 @require_safe

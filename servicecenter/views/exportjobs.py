@@ -14,12 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .. import audit
-from ..access import Action, require
+from ..access import require
 from ..exportjobs import (
     Status,
     describe_filters,
     export_path,
     get_own_job_or_404,
+    get_source,
     job_state,
 )
 from ..models import ExportJob
@@ -58,7 +59,11 @@ def export_job_status(request: HttpRequest, job_id: str) -> JsonResponse:
 @require_safe
 def export_job_download(request: HttpRequest, job_id: str) -> FileResponse:
     job = get_own_job_or_404(request.user, job_id)
-    require(request.user, Action.EXPORT)
+    try:
+        permission = get_source(job.register).permission
+    except LookupError:
+        raise Http404("该名册已不可用。") from None
+    require(request.user, permission)
     if job.status != Status.DONE:
         raise Http404("文件尚未生成。")
     try:

@@ -8,15 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import audit, people, registry
+from .. import people, registry
 from ..access import Action, can, get_visible_or_404, require, visible
-from ..attachments import attachment_add
+from ..attachments import attachment_panel
 from ..exportjobs import PERSON_EXPORT, export_or_enqueue
 from ..filters import PersonFilter
-from ..forms import AttachmentForm, PersonForm, PersonLookupForm, add_service_error
+from ..forms import PersonForm, PersonLookupForm, add_service_error
 from ..listing import list_page
-from ..models import Attachment, Person
-from ..pdf import pdf_response
+from ..models import Person
+from ..pdf import print_record
 
 
 def _people(request: HttpRequest):  # noqa: ANN202
@@ -116,11 +116,9 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_page(request: HttpRequest, person: Person, revealed_id: str = "") -> HttpResponse:
-    attachments = Attachment.objects.filter(content_type__model="person", content_type__app_label="servicecenter",
-                                            object_id=person.pk).select_related("uploaded_by")
     return render(request, "people/detail.html", {
         "person": person, "revealed_id": revealed_id, "sections": registry.person_sections(person, request.user),
-        "attachments": attachments, "attachment_form": AttachmentForm(),
+        **attachment_panel(request, person),
         "can_change": can(request.user, Action.CHANGE, person),
         "can_reveal": can(request.user, Action.REVEAL, person),
     })
@@ -147,29 +145,5 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def person_print(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
-    response = pdf_response("people/card_pdf.html", {"person": person}, f"职工信息卡-{person.name}.pdf", request)
-    if response.status_code == 200:
-        audit.record(audit.Event.PRINT, request=request, target=person, detail="职工信息卡")
-    return response
-
-
-@require_POST
-def person_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_visible_or_404(Person.objects.all(), request.user, pk=pk)
-    require(request.user, Action.CHANGE, person)
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            attachment_add(by=request.user, owner=person, upload=form.cleaned_data["file"],
-                           description=form.cleaned_data["description"], request=request)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, f"上传失败：{message}")
-        else:
-            messages.success(request, "附件已上传。")
-    else:
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else "附件"
-            for message in errors:
-                messages.error(request, f"上传失败：{label}：{message}")
-    return redirect("person_detail", pk=person.pk)
+    return print_record(request, record=person, template="people/card_pdf.html", context={"person": person},
+                        title="职工信息卡", filename=f"职工信息卡-{person.name}.pdf")

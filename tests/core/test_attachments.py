@@ -42,7 +42,7 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
 
 
 def post(client, person, name: str, data: bytes, content_type: str = "application/octet-stream", **extra):
-    return client.post(f"/people/{person.pk}/attachments/",
+    return client.post(f"/attachments/servicecenter.person/{person.pk}/",
                        {"file": upload(name, data, content_type), "description": "材料", **extra})
 
 
@@ -69,7 +69,7 @@ def test_valid_upload_is_stored_and_downloads_the_same_bytes(client_for, station
     response = post(client, station_person, name, data)
 
     assert response.status_code == 302
-    assert response["Location"] == f"/people/{station_person.pk}/"
+    assert response["Location"] == f"/people/{station_person.pk}/#attachments"
     attachment = Attachment.objects.get()
     assert (attachment.owner, attachment.original_name, attachment.mime_type, attachment.size) == (
         station_person, name, mime, len(data))
@@ -104,7 +104,7 @@ def test_declared_content_type_and_name_do_not_decide_the_type(client_for, stati
 
 def test_upload_is_audited(client_for, station_person):
     post(client_for("s11_clerk"), station_person, "a.png", PNG)
-    event = AuditEvent.objects.get(event="create", target_id=str(station_person.pk),
+    event = AuditEvent.objects.get(event="upload", target_id=str(station_person.pk),
                                    detail__startswith="上传附件")
     assert (event.username, event.detail) == ("s11_clerk", "上传附件：a.png")
 
@@ -193,7 +193,7 @@ def test_image_with_too_many_pixels_is_refused(client_for, station_person, media
 ])
 def test_malformed_upload_posts_are_refused_without_a_500(client_for, station_person, media, data):
     client = client_for("s11_clerk")
-    response = client.post(f"/people/{station_person.pk}/attachments/", data)
+    response = client.post(f"/attachments/servicecenter.person/{station_person.pk}/", data)
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 200
     assert not Attachment.objects.exists()
@@ -259,7 +259,7 @@ def test_anonymous_download_goes_to_login(client, attachment):
 
 
 def test_get_on_upload_url_is_405(client_for, station_person):
-    assert client_for("s11_clerk").get(f"/people/{station_person.pk}/attachments/").status_code == 405
+    assert client_for("s11_clerk").get(f"/attachments/servicecenter.person/{station_person.pk}/").status_code == 405
 
 
 def test_post_on_download_url_is_405(client_for, attachment):

@@ -89,7 +89,7 @@ def test_one_query_per_call(units: dict, django_assert_num_queries: Any, year: i
     (DEADLINE, "30.5", "应为整数"),
     (DEADLINE, "", "应为整数"),
     (DEADLINE, "0", "“信访办结时限”不能小于1，收到“0”。"),
-    ("petition.due_soon_days", "-1", "不能小于0"),
+    ("clock.due_soon_days", "-1", "不能小于0"),
     (DIBAO, "1,100", "“城市低保标准”应为数字，收到“1,100”。"),
     (DIBAO, "NaN", "应为数字"),
     (DIBAO, "Infinity", "应为数字"),
@@ -104,7 +104,7 @@ def test_invalid_values_are_refused_in_chinese(key: str, raw: str, message: str)
 
 def test_valid_values_pass_and_unknown_keys_do_not() -> None:
     for key, raw in [(DEADLINE, " 45 "), (DIBAO, "1234.50"), ("petition.deadline_in_working_days", "是"),
-                     ("petition.deadline_in_working_days", "false"), ("petition.due_soon_days", "0")]:
+                     ("petition.deadline_in_working_days", "false"), ("clock.due_soon_days", "0")]:
         validate_parameter(key, raw)
     with pytest.raises(ValidationError, match="未知参数"):
         validate_parameter("no.such.key", "1")

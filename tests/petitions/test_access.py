@@ -50,7 +50,7 @@ def object_get_urls(w):
 def object_post_urls(w):
     p, n = w["petition"].pk, w["notice"].pk
     return ([f"/petitions/{p}/{step.replace('_', '-')}/" for step in STEPS]
-            + [f"/petitions/{p}/attachments/", f"/petitions/{p}/notices/{n}/response/"])
+            + [f"/attachments/petitions.petition/{p}/", f"/petitions/{p}/notices/{n}/response/"])
 
 
 LIST_URLS = ["/petitions/", "/petitions/new/", "/petitions/export.xlsx", "/petitions/escalations/",
@@ -110,10 +110,18 @@ def test_auditor_is_forbidden_every_post(client_for, world):
     assert Petition.objects.get().events.count() == 3
 
 
-def test_get_on_post_only_urls_is_405(client_for, world):
+def test_get_on_a_step_url_leads_back_to_the_record(client_for, world):
+    """A step is a POST; a reloaded or bookmarked step URL lands on the record, never a bare 405."""
     client = client_for("s11_clerk")
-    for url in object_post_urls(world) + [f"/petitions/tasks/targets/{world['target'].pk}/report/"]:
-        assert client.get(url).status_code == 405, url
+    p, n = world["petition"].pk, world["notice"].pk
+    for url in [f"/petitions/{p}/{step.replace('_', '-')}/" for step in STEPS] + [f"/petitions/{p}/notices/{n}/response/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == f"/petitions/{p}/", url
+    response = client.get(f"/petitions/tasks/targets/{world['target'].pk}/report/")
+    assert response.status_code == 302 and response["Location"] == f"/petitions/tasks/{world['task'].pk}/"
+    assert client.get(f"/attachments/petitions.petition/{p}/").status_code == 405  # an upload, not a step
+    # and outside scope the step URL is not found, GET or POST
+    assert client_for("s12_clerk").get(f"/petitions/{p}/close/").status_code == 404
 
 
 def test_supervisor_only_steps_are_forbidden_to_the_clerk(client_for, world):
@@ -137,13 +145,13 @@ def test_roles_without_case_data_see_nothing(client_for, world, username):
 
 def test_attachment_upload_and_download_by_the_station(client_for, world, settings):
     client = client_for("s11_clerk")
-    response = client.post(f"/petitions/{world['petition'].pk}/attachments/",
+    response = client.post(f"/attachments/petitions.petition/{world['petition'].pk}/",
                            {"file": SimpleUploadedFile("照片.png", PNG, "image/png"), "description": "现场照片"})
     assert response.status_code == 302
     assert Attachment.objects.count() == 2
     download = client.get(f"/attachments/{world['attachment'].pk}/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
-    bad = client.post(f"/petitions/{world['petition'].pk}/attachments/",
+    bad = client.post(f"/attachments/petitions.petition/{world['petition'].pk}/",
                       {"file": SimpleUploadedFile("x.png", b"not an image", "image/png")})
     assert bad.status_code == 302 and Attachment.objects.count() == 2
 

@@ -127,7 +127,7 @@ def listed(user, **query):
 
 
 def test_overdue_and_due_soon_lists_and_overdue_stays_after_closing(users, units, person, category, freeze):
-    set_param(units["330602"], "petition.due_soon_days", "5")
+    set_param(units["330602"], "clock.due_soon_days", "5")
     clerk = users["s11_clerk"]
     late = received(users, person, category, freeze)  # due 10/28
     at(freeze, D(2026, 10, 5))

@@ -99,7 +99,7 @@ def test_group_petition_is_flagged_from_the_parameter(client_for, users, units, 
     small, group = Petition.objects.order_by("id")
     assert not small.is_group and group.is_group
     assert not Escalation.objects.filter(petition=small).exists()
-    assert Escalation.objects.filter(petition=group).count() == 3  # station, district, city
+    assert Escalation.objects.filter(petition=group).count() == 2  # the district leading the station, and the city
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

@@ -26,9 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from petitions.demo import seed_petitions
-from petitions.models import Petition
-from servicecenter import demo, encryption
+from servicecenter import demo, encryption, registry
 from servicecenter.models import Employer, OrgUnit, Person, PersonLink, User
 from servicecenter.orgunits import orgunit_save
 from servicecenter.people import identity_fields, name_initials
@@ -39,7 +37,6 @@ from servicecenter.workdays import calendar_seed
 DEFAULT_PASSWORD = "Demo@2026!"
 DEMO_PEOPLE = 200
 DEMO_EMPLOYERS = 30
-DEMO_PETITIONS = 40
 BLOCK = 10_000
 # Every LINK_EVERY-th bulk person was also served by another station (a PersonLink).
 LINK_EVERY = 100
@@ -60,18 +57,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--scale", type=int, default=0,
                             help="批量职工人数（已有的不重复生成；另按每 30 人 1 家生成用人单位）")
-        parser.add_argument("--petitions", type=int, default=0, help="信访件总数（基准测试用，批量生成）")
+        parser.add_argument("--count", action="append", default=[], metavar="APP=N",
+                            help="某个业务应用的演示记录数（基准测试用，批量生成），如 --count petitions=1000000；可重复")
         parser.add_argument("--force", action="store_true", help="DEBUG 关闭时也运行（仅限测试环境）")
         parser.add_argument("--batch", type=int, default=BLOCK, help="每个事务写入的职工人数")
         parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                             help="准备数据的进程数（0 或 1 为不另起进程）")
 
-    def handle(self, *args: Any, scale: int, force: bool, batch: int, workers: int, petitions: int,
+    def handle(self, *args: Any, scale: int, force: bool, batch: int, workers: int, count: list[str],
                **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError("DEBUG 已关闭：演示数据不应写入生产库。确需运行请加 --force。")
         if scale < 0 or batch < 1:
             raise CommandError("--scale 不能为负数，--batch 至少为 1。")
+        counts = self._counts(count)
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_PASSWORD)
         calendar_seed()
         units = self._organisation(demo.ORGANISATION)
@@ -81,12 +80,27 @@ class Command(BaseCommand):
         if scale:
             units = self._organisation(demo.extra_stations())
             self._scale(units, scale, batch, workers)
-        # Service registers: a realistic handful for the demo, ``--petitions N`` in bulk for benchmarks.
-        seed_petitions(max(DEMO_PETITIONS, petitions))
+        # Each installed app's records: a realistic handful for the demo, ``--count app=N`` in bulk.
+        summaries = []
+        for app in registry.service_apps():
+            if app.demo is not None:
+                summaries.append(app.demo(registry.DemoRun(count=counts.get(app.label, 0),
+                                                           write=self.stdout.write)))
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：{OrgUnit.objects.count()} 个单位，{User.objects.count()} 个账号，"
-            f"{Person.objects.count()} 名职工，{Employer.objects.count()} 家用人单位，"
-            f"{Petition.objects.count()} 件信访。"))
+            f"{Person.objects.count()} 名职工，{Employer.objects.count()} 家用人单位"
+            + "".join(f"，{s}" for s in summaries if s) + "。"))
+
+    @staticmethod
+    def _counts(values: list[str]) -> dict[str, int]:
+        out = {}
+        for value in values:
+            label, _, n = value.partition("=")
+            if registry.service_app(label) is None or not n.isdigit():
+                known = "、".join(a.label for a in registry.service_apps())
+                raise CommandError(f"--count 应为 应用=数量（应用：{known}），收到“{value}”。")
+            out[label] = int(n)
+        return out
 
     @transaction.atomic
     def _organisation(self, specs: list[demo.UnitSpec]) -> dict[str, OrgUnit]:

@@ -1,0 +1,73 @@
+"""How 信访接待 plugs into the core: its one ``ServiceApp`` (see docs/architecture.md, "add a
+service app"). Everything the core shows or checks for this app is named here."""
+
+from __future__ import annotations
+
+from servicecenter import registry
+from servicecenter.approvals import ApprovalKind
+from servicecenter.attachments import AttachmentTarget
+from servicecenter.parameters import ParameterSpec
+from servicecenter.permissions import Permission
+from servicecenter.roles import Role
+
+DEMO_PETITIONS = 40
+HANDLERS = (Role.CLERK, Role.WORKER, Role.SUPERVISOR)
+
+PERMISSIONS = (
+    Permission.of("petitions.intake", "受理登记信访", HANDLERS),
+    Permission.of("petitions.handle", "办理信访事项（交办、转办、办结、回访、暂停计时……）", HANDLERS),
+    Permission.of("petitions.extend", "批准延期", [Role.SUPERVISOR]),
+    Permission.of("petitions.reopen", "重新办理已办结事项", [Role.SUPERVISOR]),
+    Permission.of("petitions.acknowledge", "签收群体性/紧急信访", [Role.SUPERVISOR]),
+    Permission.of("petitions.review", "复核回访不满意", [Role.SUPERVISOR]),
+    Permission.of("petitions.tasks", "向下级交办事项", HANDLERS),
+    Permission.of("petitions.export", "导出信访接待登记汇总表", [Role.SUPERVISOR, Role.AUDITOR]),
+)
+
+PARAMETERS = (
+    ParameterSpec("petition.deadline_days", "信访办结时限", int, 30, "天", source="DOMAIN §3 [000]", minimum=1),
+    ParameterSpec("petition.deadline_in_working_days", "办结时限按工作日计算", bool, False),
+    ParameterSpec("petition.group_size", "群体性信访人数下限", int, 5, "人", source="DOMAIN §3 [000]", minimum=2),
+    ParameterSpec("petition.extension_max_days", "延期上限", int, 30, "天"),
+    ParameterSpec("petition.reopen_within_days", "办结后可重新办理期限", int, 30, "天"),
+)
+
+
+def _demo(run: registry.DemoRun) -> str:
+    from .demo import seed_petitions
+    from .models import Petition
+
+    seed_petitions(max(DEMO_PETITIONS, run.count))
+    return f"{Petition.objects.count()} 件信访"
+
+
+def declare() -> None:
+    from . import summary, urls
+    from .models import Notice, Petition, Task
+    from .registers import PETITION_EXPORT
+    from .selectors import CLOCK, NOTICE_CLOCK, TASK_CLOCK, notice_scope, petition_scope, task_scope
+    from .workflow import EXTEND, EXTENSION, NOTICE_FLOW, PETITION_FLOW, REOPEN, REOPENING, TASK_FLOW
+
+    registry.register(registry.ServiceApp(
+        label="petitions", name="信访接待", urls=urls, order=10,
+        nav=(registry.NavEntry("信访接待", "petitions:landing"),),
+        permissions=PERMISSIONS,
+        parameters=PARAMETERS,
+        workflows=(PETITION_FLOW, NOTICE_FLOW, TASK_FLOW),
+        clocks=(CLOCK, NOTICE_CLOCK, TASK_CLOCK),
+        scope_rules={Petition: petition_scope, Task: task_scope, Notice: notice_scope},
+        exports=(PETITION_EXPORT,),
+        attachments=(AttachmentTarget(Petition, "petitions.handle", timeline="events"),),
+        approvals=(
+            ApprovalKind(EXTENSION, "延期申请", Petition, EXTEND, due=lambda p: p.due_date,
+                         makers=lambda p: [p.handler_id]),
+            ApprovalKind(REOPENING, "重新办理申请", Petition, REOPEN),
+        ),
+        person_section=summary.person_section,
+        employer_section=summary.employer_section,
+        dashboard_section=summary.dashboard_section,
+        inbox=summary.inbox_items,
+        figures=summary.FIGURES,
+        compute_figures=summary.monthly_figures,
+        demo=_demo,
+    ))

@@ -1,0 +1,38 @@
+"""Who may do what, written from DOMAIN.md §1 (not copied from the declarations): the expected side
+of the generated permission matrix (tests/core/test_permissions.py). Each app adds its rows here
+when it declares permissions; a declared permission missing here, or a row here that nothing
+declares, fails the matrix test.
+
+DOMAIN §1: the counter clerk and the station worker log and handle matters; the supervisor
+(分管主席/中心主任) approves and sees escalations; the accountant and the cashier keep the funds
+(nothing else); the auditor reads everything and exports registers, changes nothing; the system
+admin administers and sees no case data; the security auditor reads the audit log only.
+"""
+
+from servicecenter.roles import Role
+
+C, W, S, A, K, AU, SYS, SEC = (Role.CLERK, Role.WORKER, Role.SUPERVISOR, Role.ACCOUNTANT, Role.CASHIER,
+                               Role.AUDITOR, Role.SYSADMIN, Role.SECAUDIT)
+COUNTER = {C, W, S}
+
+EXPECTED: dict[str, set[Role]] = {
+    # the core
+    "view": {C, W, S, A, K, AU},
+    "change": COUNTER,
+    "export": {S, AU},
+    "reveal": COUNTER,
+    "administer": {SYS},
+    "read_audit_log": {SEC},
+    # 信访接待
+    "petitions.intake": COUNTER,
+    "petitions.handle": COUNTER,
+    "petitions.tasks": COUNTER,
+    "petitions.extend": {S},
+    "petitions.reopen": {S},
+    "petitions.acknowledge": {S},
+    "petitions.review": {S},
+    "petitions.export": {S, AU},
+}
+
+# Permissions granted by the role alone, whatever unit the record sits in.
+UNSCOPED = {"administer", "read_audit_log"}
