@@ -19,6 +19,7 @@ from . import audit
 from .access import Action, role_allows
 from .models import CalendarDay, OrgUnit, Parameter, User
 from .orgunits import orgunit_save
+from .holidays import calendar_day_delete, calendar_day_save
 from .parameters import SPECS, validate_parameter
 from .roles import Role
 from .staff import check_separation_of_duties, staff_set_roles
@@ -187,3 +188,17 @@ class CalendarDayAdmin(SysadminOnly):
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        moved = calendar_day_save(day=obj, by=request.user, request=request)
+        if moved:
+            self.message_user(request, f"已按新的节假日重新计算 {moved} 个未结事项的期限（已记入审计日志）。")
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        moved = calendar_day_delete(day=obj, by=request.user, request=request)
+        if moved:
+            self.message_user(request, f"已按新的节假日重新计算 {moved} 个未结事项的期限（已记入审计日志）。")
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for day in queryset:
+            calendar_day_delete(day=day, by=request.user, request=request)

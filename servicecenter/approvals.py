@@ -39,10 +39,10 @@ Status = Approval.Status
 
 @dataclass(frozen=True)
 class ApprovalKind:
-    code: str  # "petitions.extension"
+    code: str  # "<app>.<kind>"
     label: str  # 延期申请
     model: type[Model]
-    permission: str  # what a decider needs ("petitions.extend")
+    permission: str  # what a decider needs (one of the app's declared permissions)
     # Whether this request needs the level above the leading unit as well (a rule on the record and
     # the request's data, e.g. an amount above the unit's threshold).
     escalate_above: Callable[[Any, dict[str, Any]], bool] | None = None

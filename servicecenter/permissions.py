@@ -1,6 +1,6 @@
 """What each role may do: one table of permissions, filled by the core and by each app's declaration.
 
-A permission is a code (``"view"`` for the core's own, ``"petitions.extend"`` for an app's), a
+A permission is a code (``"view"`` for the core's own, ``"<app>.<action>"`` for an app's), a
 Chinese label and the roles that hold it. ``access.can`` / ``access.require`` answer from this table
 plus scope; nothing else reads it. An app declares its permissions once, in its ``ServiceApp``; a
 permission naming an unknown role, or declared twice, stops the start-up with a clear message.

@@ -39,6 +39,13 @@ class IPFilter(df.CharFilter):
     field_class = forms.GenericIPAddressField
 
 
+def _target_types() -> list[tuple[str, str]]:
+    """Every model an audit row can be about, by its Chinese name."""
+    from django.apps import apps
+
+    return sorted(((m._meta.label_lower, str(m._meta.verbose_name)) for m in apps.get_models()), key=lambda c: c[1])
+
+
 def _start_of(day: datetime.date) -> datetime.datetime:
     """Midnight at the start of ``day`` in the local time zone (Asia/Shanghai)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
@@ -49,6 +56,9 @@ class AuditEventFilter(df.FilterSet):
     event = df.ChoiceFilter(label="事件", choices=AuditEvent.Event.choices, empty_label="全部")
     outcome = df.ChoiceFilter(label="结果", choices=AuditEvent.Outcome.choices, empty_label="全部")
     ip = IPFilter(label="IP地址", lookup_expr="exact")
+    action = df.CharFilter(label="事件类型", lookup_expr="startswith",
+                           help_text="如 petitions.close，或 petitions 查该业务的全部事件")
+    target_type = df.ChoiceFilter(label="对象类型", choices=lambda: _target_types(), empty_label="全部")
     target = df.CharFilter(label="对象", method="filter_target", help_text="对象名称的一部分，或对象ID")
     # Day bounds become a range on the indexed ``at`` column (not ``at__date``, which the index
     # cannot serve), in local time, so "2026-03-01" means that day in China.
@@ -60,7 +70,7 @@ class AuditEventFilter(df.FilterSet):
         fields: list[str] = []
 
     def filter_target(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(Q(target_repr__contains=value) | Q(target_id=value))
+        return qs.filter(Q(target_repr__contains=value) | Q(target_label__contains=value) | Q(target_id=value))
 
     def filter_since(self, qs: QuerySet, name: str, value: datetime.date) -> QuerySet:
         return qs.filter(at__gte=_start_of(value))
