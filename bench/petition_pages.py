@@ -14,8 +14,11 @@ each case — a user and a filter — in this process, with Django's test client
   list renders it: goal ≤ 2 × page 1; beside it what ``OFFSET`` costs for that page in raw SQL.
 
 Cases: the city supervisor (every case) and a station clerk (the cases of one station), each
-unfiltered and with a filter (状态 已交办; 办结期限 已逾期), a search by the complainant's pinyin
-initials, and the list ordered by 办结期限.
+unfiltered and with a filter (状态 已交办; 办结期限 已逾期 / 即将到期), a search by the complainant's
+pinyin initials, and the list ordered by 办结期限.
+
+Deadline goal (the kernel's clock): page 1 of the 已逾期 and 即将到期 filters ≤ 2 × page 1 of the
+unfiltered list, same run, for the city and for the station.
 
     DATABASE_URL=postgres://…/bench python bench/petition_pages.py               # 1,000,000 cases
     python bench/petition_pages.py --petitions 10000 --runs 3                     # smoke run (CI)
@@ -62,9 +65,11 @@ CASES = [
     Case("city", "市中心，全部", "city_sup", {}),
     Case("city-status", "市中心，已交办", "city_sup", {"status": "assigned"}),
     Case("city-overdue", "市中心，已逾期", "city_sup", {"deadline": "overdue"}),
+    Case("city-due-soon", "市中心，即将到期", "city_sup", {"deadline": "due_soon"}),
     Case("station", "服务站，全部", "s11_clerk", {}),
     Case("station-status", "服务站，已交办", "s11_clerk", {"status": "assigned"}),
     Case("station-overdue", "服务站，已逾期", "s11_clerk", {"deadline": "overdue"}),
+    Case("station-due-soon", "服务站，即将到期", "s11_clerk", {"deadline": "due_soon"}),
     Case("city-person", "市中心，来访人 zw", "city_sup", {"person": "zw"}),
     Case("due-order", "市中心，按办结期限", "city_sup", {"ordering": "due"}),
 ]
@@ -101,6 +106,25 @@ def run_case(case: Case, runs: int) -> Result:
     client.force_login(user)
     return measure_list(Result(case.key, case.label), client, "/petitions/", case.params, filtered(case, user), runs,
                         "petitions_petition")
+
+
+def deadline_verdicts(results: list[Result]) -> bool:
+    """Overdue and due-soon page 1 against the unfiltered page 1 of the same user, same run."""
+    by_key = {r.key: r for r in results}
+    ok = True
+    for base in ("city", "station"):
+        if base not in by_key:
+            continue
+        for kind in ("overdue", "due-soon"):
+            r = by_key.get(f"{base}-{kind}")
+            if r is None:
+                continue
+            ratio = r.ours_ms / by_key[base].ours_ms if by_key[base].ours_ms else float("inf")
+            met = ratio <= 2.0
+            ok = ok and met
+            print(f"期限筛选 {r.key:18} {r.ours_ms:8.1f} ms / 未筛选 {by_key[base].ours_ms:8.1f} ms = {ratio:5.2f}×"
+                  f"（目标 ≤ 2×）{'PASS' if met else 'FAIL'}")
+    return ok
 
 
 def main() -> int:
@@ -141,6 +165,7 @@ def main() -> int:
     print(table(results, admin=False))
     print()
     ok = verdicts("petition list", results)
+    ok = deadline_verdicts(results) and ok
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "petitions": total,
                                                "results": [asdict(r) | {"ref_ms": r.ref_ms, "goal_met": r.goal_met}
