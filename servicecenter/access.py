@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Model, Q, QuerySet, Subquery
 from django.http import Http404
@@ -153,7 +153,12 @@ def visible(queryset: QuerySet[M], user: AnyUser) -> QuerySet[M]:
         return queryset.filter(pk__in=scope_units(user).values("pk"))
     if not reads_cases(user):
         return queryset.none()
-    rule = _core_rule(model) or registry.scope_rule(model) or owned_in_scope
+    rule = _core_rule(model) or registry.scope_rule(model)
+    if rule is None:
+        if not any(f.name == "org_unit" for f in model._meta.concrete_fields):
+            raise ImproperlyConfigured(
+                f"{model._meta.label} 没有 org_unit 字段，也没有声明范围规则（ServiceApp.scope_rules）：无法判断谁能看到它。")
+        rule = owned_in_scope
     return rule(queryset, user)
 
 
