@@ -120,8 +120,13 @@ class Petition(models.Model):
             models.Index(fields=["status", "-received_at", "-id"], name="petition_status_recent"),  # … by 状态
             models.Index(fields=["status", "due_date"], name="petition_status_due"),
             models.Index(fields=["handler", "status"], name="petition_handler_status"),
-            # Overdue and due soon are each one range on late_from (clocks.py).
-            models.Index(fields=["late_from", "-received_at", "-id"], name="petition_late_recent"),
+            # The deadline lists (clocks.py): open cases by due date (已逾期, 即将到期: a range on
+            # the due date, most urgent first), and the cases closed late, newest first.
+            models.Index(fields=["due_date", "id"], name="petition_open_due", condition=models.Q(stopped_on__isnull=True)),
+            models.Index(fields=["org_unit", "due_date", "id"], name="petition_unit_open_due",
+                         condition=models.Q(stopped_on__isnull=True)),  # a station's deadline lists and counts
+            models.Index(fields=["-received_at", "-id"], name="petition_closed_late",
+                         condition=models.Q(stopped_on__isnull=False, late_from__isnull=False)),
         ]
 
     def __str__(self) -> str:
