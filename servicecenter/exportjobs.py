@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
 from django_tasks import task
@@ -40,6 +40,7 @@ from . import registry
 from .access import Action, require, role_allows, visible
 from .exports import Register, register_response, write_register
 from .filters import EmployerFilter, PersonFilter
+from .http import StaffRequest
 from .models import Employer, ExportJob, Person, User
 from .parameters import param
 from .registers import EMPLOYER_REGISTER, PERSON_REGISTER
@@ -119,7 +120,7 @@ def has_more_than(queryset: QuerySet, limit: int) -> bool:
     return queryset.order_by()[limit:limit + 1].exists()
 
 
-def export_or_enqueue(request: HttpRequest, source: ExportSource | str, *, period: str = "") -> HttpResponse:
+def export_or_enqueue(request: StaffRequest, source: ExportSource | str, *, period: str = "") -> HttpResponse:
     """The list's export: the file itself when small, else a background job and its page."""
     user = request.user
     source = get_source(source) if isinstance(source, str) else source
