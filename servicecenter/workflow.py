@@ -109,8 +109,8 @@ class Workflow:
         for t in transitions:
             if t.name in self.transitions:
                 raise ImproperlyConfigured(f"{self.name}：步骤“{t.name}”重复。")
-            unknown = (set(t.sources) | {t.target} | set(t.targets) | set(t.targets.values()) | set(t.refusals)) \
-                - known - {None}
+            used = set(t.sources) | {t.target} | set(t.targets) | set(t.targets.values()) | set(t.refusals)
+            unknown = {s for s in used if s is not None} - known
             if unknown:
                 raise ImproperlyConfigured(f"{self.name}：步骤“{t.name}”用到了未知状态 {sorted(unknown)}。")
             if not t.permission:

@@ -35,7 +35,8 @@ def attachment_upload(request: StaffRequest, key: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, "附件已上传。")
     else:
-        remember_error(request, owner, [m for errors in form.errors.values() for m in errors], description)
+        # ErrorList yields each message as a str already; str() tells the type checker so.
+        remember_error(request, owner, [str(m) for errors in form.errors.values() for m in errors], description)
     return redirect(target.url(owner) + "#attachments")
 
 
