@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,7 +56,7 @@ def petition_list(request: StaffRequest) -> HttpResponse:
 
 
 @require_safe
-def petition_export(request: StaffRequest) -> HttpResponse:
+def petition_export(request: StaffRequest) -> HttpResponse | FileResponse:
     """The register of the list as filtered; above ``exports.background_rows`` rows a background job."""
     require(request.user, registers.PETITION_EXPORT.permission)
     filterset = PetitionFilter(request.GET or None, queryset=Petition.objects.none(), user=request.user)

@@ -513,6 +513,8 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    filters: str  # not a field: the job list sets describe_filters(job) on the rows it shows
+
     class Meta:
         verbose_name = verbose_name_plural = "后台导出任务"
         ordering = ["-created_at"]

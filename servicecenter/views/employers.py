@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
@@ -35,7 +35,7 @@ def employer_list(request: StaffRequest) -> HttpResponse:
 
 
 @require_safe
-def employer_export(request: StaffRequest) -> HttpResponse:
+def employer_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, Action.EXPORT)
     # Same scope and filters as the list; large exports become a background job.
     return export_or_enqueue(request, EMPLOYER_EXPORT)

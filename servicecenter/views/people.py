@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -37,7 +39,7 @@ def person_list(request: StaffRequest) -> HttpResponse:
 
 
 @require_safe
-def person_export(request: StaffRequest) -> HttpResponse:
+def person_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, Action.EXPORT)
     # Same scope and filters as the list; large exports become a background job.
     return export_or_enqueue(request, PERSON_EXPORT)
@@ -75,7 +77,7 @@ def person_lookup(request: StaffRequest) -> HttpResponse:
     """Exact ID lookup: in scope → the person; elsewhere → a card to attach; unknown → register."""
     require(request.user, Action.VIEW)
     form = PersonLookupForm(request.GET or None)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     if form.is_valid():
         number = form.cleaned_data["id_number"]
         found = people.person_lookup(by=request.user, id_number=number)
@@ -94,9 +96,11 @@ def person_attach(request: StaffRequest) -> HttpResponse:
     form = PersonLookupForm(request.POST)
     if not form.is_valid():
         return render(request, "people/lookup.html", {"form": form}, status=400)
+    unit = request.user.org_unit
+    assert unit is not None  # require(CHANGE) passed: a case role, and a case role always has a unit
     try:
         person = people.person_attach(by=request.user, id_number=form.cleaned_data["id_number"],
-                                      org_unit=request.user.org_unit)
+                                      org_unit=unit)
     except ValidationError as exc:
         add_service_error(form, exc)
         return render(request, "people/lookup.html", {"form": form}, status=400)
