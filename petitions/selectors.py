@@ -5,7 +5,7 @@ page offers is the workflow's (``workflow.py``)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -19,6 +19,11 @@ from servicecenter.validators import normalise_resident_id, normalise_uscc
 from .confidentiality import identity_annotation
 from .models import Escalation, FollowUp, Notice, Petition, Task, TaskTarget
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    ListedPetition = WithAnnotations[Petition, "IdentityShown"]  # a row of petitions_for()
+
 # The deadline clocks (servicecenter/clocks.py): where their fields are.
 CLOCK = clocks.ClockSpec(Petition, "办结期限", names={"started_on": "accepted_on"})
 NOTICE_CLOCK = clocks.ClockSpec(Notice, "回复/整改期限",
@@ -31,7 +36,11 @@ Status = Petition.Status
 LIST_RELATED = ("person", "category", "org_unit", "handler", "employer")
 
 
-def petitions_for(user: Any) -> QuerySet[Petition]:
+class IdentityShown(TypedDict):
+    identity_shown: bool
+
+
+def petitions_for(user: Any) -> QuerySet[ListedPetition]:
     """The user's petitions, with what a list row shows joined in and ``identity_shown`` telling
     whether the complainant may be named."""
     return visible(Petition.objects.select_related(*LIST_RELATED), user).annotate(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -40,6 +40,9 @@ from .selectors import (
     task_targets_received,
 )
 
+if TYPE_CHECKING:
+    from .selectors import ListedPetition
+
 SECTION_LIMIT = 20
 DASHBOARD_LIMIT = 8
 
@@ -60,7 +63,7 @@ def employer_section(employer: Any, user: Any) -> Section:
                    context={"petitions": rows, "notices": notices, "show_person": True})
 
 
-def _with_complainants(rows: list[Petition], user: Any) -> list[Petition]:
+def _with_complainants(rows: list[ListedPetition], user: Any) -> list[ListedPetition]:
     for p in rows:
         p.complainant = complainant(p, user, shown=p.identity_shown)
     return rows
