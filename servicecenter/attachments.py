@@ -225,7 +225,7 @@ def attachment_panel(request: HttpRequest, owner: Model, permission: str | None 
     remembered = request.session.pop(_ERROR_KEY.format(key=key, pk=owner.pk), None) if hasattr(request, "session") else None
     if remembered:
         form = AttachmentForm(initial={"description": remembered.get("description", "")})
-        form.upload_errors = remembered.get("errors", [])  # type: ignore[attr-defined]
+        form.upload_errors = remembered.get("errors", [])
     return {
         "attachments": attachments_of(owner), "attachment_form": form, "may_upload": may_upload,
         "upload_url": reverse("attachment_upload", kwargs={"key": key, "pk": owner.pk}) if target else "",

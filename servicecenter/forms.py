@@ -123,6 +123,8 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label="文件", widget=forms.ClearableFileInput(
         attrs={"accept": ",".join(sorted(set(ALLOWED) | set(ALLOWED.values())))}))
     description = forms.CharField(label="说明", max_length=100, required=False)
+    # Not a field: attachment_panel() puts a refused upload's messages here for the template.
+    upload_errors: list[str]
 
 
 def add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from pypinyin import Style, lazy_pinyin
 
 from . import audit, encryption
@@ -162,7 +163,7 @@ def person_link(*, person: Person, org_unit: OrgUnit, by: User | None = None) ->
         PersonLink.objects.get_or_create(person=person, org_unit=org_unit, defaults={"created_by": by})
 
 
-def person_reveal_id(*, by: User, person: Person, request: Any = None) -> str:
+def person_reveal_id(*, by: User, person: Person, request: HttpRequest | None = None) -> str:
     """The full ID number, for roles that need it; every reveal is audited."""
     require(by, Action.REVEAL, person)
     audit.record(audit.Event.REVEAL, user=by, request=request, target=person, detail="身份证号码")
