@@ -99,6 +99,9 @@ class ServiceApp:
     name: str  # 信访接待 …
     url_prefix: str = ""  # /<prefix>/ (default: the label)
     urls: ModuleType | None = None
+    # Pages for the public, without a login (online self-service): mounted at /public/<prefix>/
+    # by the core (``servicecenter/public.py``), every view marked ``login_not_required``.
+    public_urls: ModuleType | None = None
     nav: tuple[NavEntry, ...] = ()
     permissions: tuple[Permission, ...] = ()
     parameters: tuple[ParameterSpec, ...] = ()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import registry
+from . import public, registry
 from .admin import admin_site
 from .views import accounts, attachments, auditlog, dashboard, employers, people
 
@@ -32,6 +32,8 @@ urlpatterns = [
     path("inbox/", dashboard.inbox, name="inbox"),
     # Each installed service app's pages, as its declaration (apps.py) gives them.
     *[path(f"{app.prefix}/", include(app.urls)) for app in registry.service_apps() if app.urls is not None],
+    # Online self-service: the only pages without a login (servicecenter/public.py).
+    *public.urlpatterns(),
     path("admin/", admin_site.urls),
 ]
 
