@@ -18,6 +18,49 @@ from .models import Employer, OrgUnit, Person, User
 from .validators import validate_phone, validate_resident_id, validate_uscc
 
 
+def plain_messages(form: forms.BaseForm) -> None:
+    """Django's stock messages replaced, field by field, by plain Chinese that names the field:
+    "请填写反映内容。", "反映内容最多 5000 字，现在 10000 字。", "请从列表中选择受理单位。". A message a
+    form sets itself (``error_messages=…``) is kept."""
+    for field in form.fields.values():
+        label = str(field.label or "此项")
+        choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.BooleanField)
+        plain = {
+            "required": f"请选择{label}。" if choosing else f"请填写{label}。",
+            "max_length": f"{label}最多 %(limit_value)d 字，现在 %(show_value)d 字。",
+            "min_length": f"{label}至少 %(limit_value)d 字，现在 %(show_value)d 字。",
+            "invalid_choice": f"请从列表中选择{label}。",
+            "invalid_list": f"请从列表中选择{label}。",
+            "max_value": f"{label}不能大于 %(limit_value)s。",
+            "min_value": f"{label}不能小于 %(limit_value)s。",
+            "max_digits": f"{label}数值过大。",
+            "max_decimal_places": f"{label}最多保留 %(max)s 位小数。",
+            "max_whole_digits": f"{label}数值过大。",
+        }
+        if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
+            plain["invalid"] = f"请按“年-月-日 时:分”填写{label}。"
+        elif isinstance(field, forms.DateField):
+            plain["invalid"] = f"请按“年-月-日”填写{label}。"
+        elif isinstance(field, forms.IntegerField):
+            plain["invalid"] = f"{label}应为整数。"
+        elif isinstance(field, forms.DecimalField | forms.FloatField):
+            plain["invalid"] = f"{label}应为数字。"
+        elif isinstance(field, forms.UUIDField):
+            plain["invalid"] = "表单已失效，请刷新页面后重新填写。"
+        elif isinstance(field, forms.FileField):
+            plain.update({"invalid": "请选择要上传的文件。", "missing": "请选择要上传的文件。",
+                          "empty": "文件是空的。", "max_length": "文件名过长（最多 %(max)d 个字符）。"})
+        defaults: dict[str, Any] = {}
+        for cls in reversed(type(field).__mro__):
+            defaults.update(getattr(cls, "default_error_messages", {}))
+        for code, message in plain.items():
+            # Validators' messages (max_length …) are replaced by the field's message of that code.
+            own = code in field.error_messages and (code not in defaults
+                                                    or str(field.error_messages[code]) != str(defaults[code]))
+            if not own:
+                field.error_messages[code] = message
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码不正确。连续输错多次，账号将被临时锁定。",
@@ -50,6 +93,7 @@ class PersonForm(forms.ModelForm):
         employer.queryset = visible(Employer.objects.order_by("name"), user)
         employer.empty_label = "（无/不详）"
         self.fields["phone"].required = True
+        plain_messages(self)
         if self.instance.pk:
             del self.fields["id_number"]
             del self.fields["org_unit"]
@@ -98,6 +142,7 @@ class EmployerForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        plain_messages(self)
         if self.instance.pk:
             del self.fields["credit_code"]
             del self.fields["org_unit"]
@@ -128,12 +173,27 @@ class AttachmentForm(forms.Form):
 
 
 def add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names (or on top of the form)."""
+    """Put a service's ValidationError next to the field it names (or on top of the form, after
+    the field's label — never its code name — when the form has no such field)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
+            if field in form.fields or field == "__all__":
+                form.add_error(field if field in form.fields else None, errors)
+            else:
+                label = _label_of(form, field)
+                form.add_error(None, [f"{label}：{m}" if label else m for e in errors for m in e.messages])
     else:
         form.add_error(None, exc)
+
+
+def _label_of(form: forms.BaseForm, name: str) -> str:
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    if model is not None:
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except Exception:  # noqa: BLE001 — FieldDoesNotExist: not a model field either
+            return ""
+    return ""
 
 
 def _attrs_html(attrs: dict[str, Any]) -> str:
