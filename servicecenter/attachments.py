@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -128,6 +128,9 @@ def attachment_add(*, by: User, owner: Model, upload: UploadedFile, description:
     One audit row per upload; with ``timeline`` (the owner's event manager) the upload is on the
     record's timeline too."""
     require(by, permission, owner)
+    target = attachment_target(owner._meta.label_lower)
+    if target is not None and not target.may_upload(owner, by):
+        raise PermissionDenied("您只能查看该记录，不能上传附件。")
     mime = validate_upload(upload)
     # The stored name is random and says nothing about the original: the original name is kept
     # only in the database, for the download's Content-Disposition.
@@ -178,10 +181,16 @@ class AttachmentTarget:
     permission: str  # who may upload (viewing follows the record)
     url: Callable[[Any], str] = field(default=lambda obj: obj.get_absolute_url())
     timeline: str | None = None  # the record's event manager, to put uploads on its timeline
+    # Beyond the permission: whether this user may add files to this record (a unit that only
+    # reads a record it sent up does not). None: the permission decides alone.
+    allows: Callable[[Any, User], bool] | None = None
 
     @property
     def key(self) -> str:
         return self.model._meta.label_lower
+
+    def may_upload(self, obj: Any, user: User) -> bool:
+        return self.allows is None or self.allows(obj, user)
 
 
 def attachment_target(key: str) -> AttachmentTarget | None:
@@ -220,7 +229,9 @@ def attachment_panel(request: HttpRequest, owner: Model, permission: str | None 
 
     key = owner._meta.label_lower
     target = attachment_target(key)
-    may_upload = target is not None and can(request.user, permission or target.permission, owner)
+    user = request.user
+    may_upload = (target is not None and can(user, permission or target.permission, owner)
+                  and isinstance(user, User) and target.may_upload(owner, user))
     form = AttachmentForm()
     remembered = request.session.pop(_ERROR_KEY.format(key=key, pk=owner.pk), None) if hasattr(request, "session") else None
     if remembered:
