@@ -27,6 +27,8 @@ def dashboard(request: StaffRequest) -> HttpResponse:
                                                 created_at__lt=start + timedelta(days=1)).count()
         context["sections"] = registry.dashboard_sections(user)
         context["inbox_count"] = len(inbox_for(user))
+        # No card a role cannot use: registering people is for those who may change them.
+        context["can_change"] = role_allows(user, Action.CHANGE)
     if role_allows(user, Action.READ_AUDIT_LOG):
         since = timezone.now() - timedelta(days=1)
         context["failed_logins"] = AuditEvent.objects.filter(event=AuditEvent.Event.LOGIN_FAILED,
