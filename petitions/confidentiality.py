@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .models import Petition
 
 MASK = "（保密）"
+ANONYMOUS = "（匿名）"
 # The supervisors who lead a unit's cases hold this (they acknowledge its escalations).
 LEADERSHIP = "petitions.acknowledge"
 
@@ -52,12 +53,25 @@ class Complainant:
     phone: str
     address: str
     person_pk: int | None
+    employer: str = ""  # the complainant's own employer (工作单位), not the one complained about
+    employer_pk: int | None = None
+    known: bool = True  # False: an anonymous matter (nothing to show, nothing to hide)
 
 
 def complainant(petition: Petition, user: User, *, shown: bool | None = None) -> Complainant:
+    """What ``user`` may see of the complainant: the registered person, the name and phone of a
+    partly identified one, "（匿名）" for an anonymous matter — or "（保密）" everywhere on a
+    confidential case the user may not name (whatever its identity: the mask says nothing)."""
     if shown is None:
         shown = identity_visible(user, petition)
     if not shown:
-        return Complainant(False, MASK, MASK, MASK, MASK, MASK, MASK, None)
+        return Complainant(False, MASK, MASK, MASK, MASK, MASK, MASK, None, MASK)
     p = petition.person
-    return Complainant(True, p.name, p.get_sex_display(), str(p.age), p.id_number_masked, p.phone, p.address, p.pk)
+    if p is not None:
+        employer = p.employer
+        return Complainant(True, p.name, p.get_sex_display(), str(p.age), p.id_number_masked, p.phone, p.address,
+                           p.pk, employer.name if employer else "", employer.pk if employer else None)
+    if petition.identity == petition.Identity.PARTIAL:
+        return Complainant(True, petition.caller_name, "", "", "", petition.caller_phone, "", None,
+                           petition.caller_employer)
+    return Complainant(True, ANONYMOUS, "", "", "", "", "", None, "", known=False)

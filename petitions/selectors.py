@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from servicecenter import access, clocks
@@ -17,7 +17,7 @@ from servicecenter.people import person_lookup, person_search
 from servicecenter.validators import normalise_resident_id, normalise_uscc
 
 from .confidentiality import identity_annotation
-from .models import Escalation, FollowUp, Notice, Petition, Task, TaskTarget
+from .models import Escalation, FollowUp, HotlineOrder, Notice, Petition, Submission, Task, TaskTarget
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -29,11 +29,13 @@ CLOCK = clocks.ClockSpec(Petition, "办结期限", names={"started_on": "accepte
 NOTICE_CLOCK = clocks.ClockSpec(Notice, "回复/整改期限",
                                 names={"started_on": "issued_on", "due_date": "deadline", "stopped_on": "responded_on"})
 TASK_CLOCK = clocks.ClockSpec(TaskTarget, "报告期限", names={"stopped_on": "reported_on"})
+HOTLINE_CLOCK = clocks.ClockSpec(HotlineOrder, "12351平台办理时限",
+                                 names={"started_on": "called_on", "stopped_on": "answered_on"})
 ACKNOWLEDGE = "petitions.acknowledge"
 REVIEW = "petitions.review"
 
 Status = Petition.Status
-LIST_RELATED = ("person", "category", "org_unit", "handler", "employer")
+LIST_RELATED = ("person__employer", "category", "org_unit", "handler", "employer")
 
 
 class IdentityShown(TypedDict):
@@ -70,7 +72,8 @@ def escalation_inbox(user: User) -> QuerySet[Escalation]:
         return Escalation.objects.none()
     return (Escalation.objects.filter(org_unit_id=user.org_unit_id, acknowledged_at__isnull=True,
                                       petition__in=visible(Petition.objects.all(), user).values("pk"))
-            .select_related("petition__org_unit", "petition__category", "petition__person", "petition__handler")
+            .select_related("petition__org_unit", "petition__category", "petition__person__employer",
+                            "petition__handler")
             .order_by("created_at"))
 
 
@@ -80,14 +83,15 @@ def reviews_awaiting(user: User) -> QuerySet[FollowUp]:
         return FollowUp.objects.none()
     cases = visible(Petition.objects.all(), user).filter(access.leads_q(user, REVIEW)).values("pk")
     return (FollowUp.objects.filter(petition__in=cases, satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="")
-            .select_related("petition__org_unit", "petition__person", "petition__handler", "done_by")
+            .select_related("petition__org_unit", "petition__person__employer", "petition__handler", "done_by")
             .order_by("done_at"))
 
 
 def pending_follow_ups(user: User) -> QuerySet[FollowUp]:
     cases = visible(Petition.objects.all(), user).values("pk")
     return (FollowUp.objects.filter(petition__in=cases, status=FollowUp.Status.PENDING)
-            .select_related("petition__org_unit", "petition__person", "petition__handler", "petition__category")
+            .select_related("petition__org_unit", "petition__person__employer", "petition__handler",
+                            "petition__category")
             .order_by("created_at"))
 
 
@@ -152,8 +156,28 @@ def task_scope(queryset: QuerySet[Task], user: User) -> QuerySet[Task]:
 
 
 def petition_scope(queryset: QuerySet[Petition], user: User) -> QuerySet[Petition]:
-    """Petitions owned in the user's subtree, minus those the user recused from (利害关系回避)."""
-    return access.owned_in_scope(queryset, user).exclude(recusals__user=user)
+    """Petitions owned in the user's subtree, and those a unit in it received and sent up (上报: the
+    station still answers the worker, so it keeps reading the case and its answer — acting on it
+    is the new owner's, ``workflow.OWNER_ONLY``); minus those the user recused from (利害关系回避)."""
+    units = access.scope_unit_ids(user)
+    owned = Q(org_unit__in=units) | Q(received_unit__in=units, sent_up_from__isnull=False)
+    return queryset.filter(owned).exclude(recusals__user=user)
+
+
+def owns(petition: Petition, user: User) -> bool:
+    """Whether the case is owned in the user's subtree (not just read there after 上报)."""
+    return petition.org_unit_id in access.scope_unit_ids(user)
+
+
+def hotline_scope(queryset: QuerySet[HotlineOrder], user: User) -> QuerySet[HotlineOrder]:
+    """A work order is seen with its case."""
+    return queryset.filter(petition__in=visible(Petition.objects.all(), user).values("pk"))
+
+
+def submission_queue(user: User) -> QuerySet[Submission]:
+    """Online submissions waiting in the user's units (oldest first): a clerk accepts or declines."""
+    return (visible(Submission.objects.select_related("org_unit", "category"), user)
+            .filter(status=Submission.Status.RECEIVED).annotate(file_count=Count("files")).order_by("created_at", "id"))
 
 
 def notice_scope(queryset: QuerySet[Notice], user: User) -> QuerySet[Notice]:

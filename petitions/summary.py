@@ -17,7 +17,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from servicecenter.access import role_allows
@@ -37,8 +37,10 @@ from .selectors import (
     pending_follow_ups,
     petitions_for,
     reviews_awaiting,
+    submission_queue,
     task_targets_received,
 )
+from .workflow import HANDLE
 
 if TYPE_CHECKING:
     from .selectors import ListedPetition
@@ -69,7 +71,7 @@ def _with_complainants(rows: list[ListedPetition], user: User) -> list[ListedPet
     return rows
 
 
-def dashboard_section(user: User) -> Section:
+def dashboard_section(user: User) -> Section | None:
     """The dashboard card. ``context`` holds:
 
     - ``today_visits`` (int): petitions received today in the user's scope;
@@ -81,8 +83,15 @@ def dashboard_section(user: User) -> Section:
     - ``reviews`` (list of ``FollowUp``, supervisors only): unsatisfied follow-ups to decide;
     - ``follow_ups_count``: closed cases waiting for their follow-up visit;
     - ``tasks_pending`` (int): 交办事项 addressed to the user's unit not yet reported.
+    - ``can_intake`` / ``handles`` and ``submissions_waiting``: the 受理登记 card and the online
+      submissions waiting, for those who log matters; a role that does not handle petitions sees no
+      card it cannot use (the auditor reads the deadline lists; the accountant and the cashier get
+      no petition section at all).
     Each petition in the lists carries ``.complainant`` (masked where it must be).
     """
+    handles = role_allows(user, HANDLE)
+    if not handles and not role_allows(user, "petitions.export"):
+        return None
     today = timezone.localdate()
     base = petitions_for(user)
     days = due_soon_days(user)
@@ -102,9 +111,12 @@ def dashboard_section(user: User) -> Section:
         "escalations": list(escalation_inbox(user)) if supervisor else [],
         "reviews": list(reviews_awaiting(user)) if supervisor else [],
         "follow_ups_count": pending_follow_ups(user).count(),
-        "tasks_pending": task_targets_received(user).filter(status="pending").count(),
+        "tasks_pending": task_targets_received(user).filter(status="pending").count() if handles else 0,
         "is_supervisor": supervisor,
         "user_pk": user.pk,
+        "handles": handles,
+        "can_intake": role_allows(user, "petitions.intake"),
+        "submissions_waiting": submission_queue(user).count() if role_allows(user, "petitions.intake") else 0,
     }
     return Section(title="信访接待", template="petitions/dashboard_section.html", context=context, url="/petitions/")
 
@@ -123,9 +135,13 @@ def inbox_items(user: User) -> list[InboxItem]:
 
 
 FIGURES = (
-    Figure("received", "受理件数", counts_by="受理时间"),
-    Figure("complainants", "来访人数（去重）", counts_by="受理时间", kind="distinct", unit="人"),
+    Figure("received", "受理件数", counts_by="受理时间", note="按受理单位统计：上报上级的事项仍计入受理它的服务站"),
+    Figure("complainants", "来访人数（去重）", counts_by="受理时间", kind="distinct", unit="人",
+           note="登记职工按人去重，仅留姓名电话的按电话去重，匿名事项每件计一人"),
     Figure("group", "群体性信访", counts_by="受理时间"),
+    Figure("anonymous", "匿名事项", counts_by="受理时间"),
+    Figure("hotline_12351", "12351热线工单", counts_by="受理时间"),
+    Figure("online", "网上受理", counts_by="受理时间"),
     Figure("received_closed", "当月受理当月办结", counts_by="受理时间"),
     Figure("closed", "办结件数", counts_by="办结时间"),
     Figure("closed_on_time", "按期办结", counts_by="办结时间"),
@@ -134,6 +150,7 @@ FIGURES = (
     Figure("satisfied_or_fairly", "满意和基本满意", counts_by="回访时间"),
     Figure("unsatisfied", "不满意", counts_by="回访时间"),
     Figure("notices", "发出维权建议书/整改书", counts_by="发出日期", unit="份"),
+    Figure("recovered", "挽回经济损失", counts_by="办结时间", unit="元", note="当月办结事项办结报告所填金额之和"),
     Figure("closure_rate", "办结率", kind="rate", unit="%", numerator="received_closed", denominator="received",
            note="当月受理且月末前办结的件数 ÷ 当月受理件数"),
     Figure("on_time_rate", "按期办结率", kind="rate", unit="%", numerator="closed_on_time", denominator="closed",
@@ -159,17 +176,31 @@ def _bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetim
 def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) -> dict[str, Any]:
     """The figures of ``FIGURES`` for ``unit`` and everything below it, for the days ``first`` to
     ``last`` (no user scope: the caller has already checked the user may see ``unit``). Five
-    queries whatever the number of units."""
+    queries whatever the number of units.
+
+    Receipts (受理, 来访人数, 群体性, 匿名, 12351, 网上, 当月受理当月办结) count by the unit that
+    received the case — a station keeps what it received after sending it up; closing, overdue,
+    follow-ups, notices and money recovered count by the unit that owns the case."""
     start, end = _bounds(first, last)
     subtree = Petition.objects.filter(org_unit__path__startswith=unit.path)
-    received = subtree.filter(received_at__gte=start, received_at__lt=end).aggregate(
+    # What a unit received stays its own after 上报: receipts count by the receiving unit.
+    received_here = Petition.objects.filter(received_unit__path__startswith=unit.path)
+    Identity = Petition.Identity
+    received = received_here.filter(received_at__gte=start, received_at__lt=end).aggregate(
         received=Count("pk"),
-        complainants=Count("person_id", distinct=True),
+        people=Count("person_id", distinct=True),
+        callers=Count("caller_phone", distinct=True, filter=Q(identity=Identity.PARTIAL)),
+        anonymous=Count("pk", filter=Q(identity=Identity.ANONYMOUS)),
         group=Count("pk", filter=Q(is_group=True)),
+        hotline_12351=Count("pk", filter=Q(channel=Petition.Channel.HOTLINE_12351)),
+        online=Count("pk", filter=Q(channel=Petition.Channel.ONLINE)),
         received_closed=Count("pk", filter=Q(closed_at__lt=end)),
     )
+    received["complainants"] = received.pop("people") + received.pop("callers") + received["anonymous"]
     closed = subtree.filter(closed_at__gte=start, closed_at__lt=end).aggregate(
-        closed=Count("pk"), closed_on_time=Count("pk", filter=Q(late_from__isnull=True)))
+        closed=Count("pk"), closed_on_time=Count("pk", filter=Q(late_from__isnull=True)),
+        recovered=Sum("recovered_amount"))
+    closed["recovered"] = (closed["recovered"] or Decimal("0")).quantize(Decimal("0.01"))
     # Open at the end of the last day and late by then (the due day itself is not late).
     overdue_open = subtree.filter(received_at__lt=end).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=end), CLOCK.overdue_ever_q(last)).count()
@@ -205,7 +236,7 @@ def month_summary(unit: OrgUnit, year: int, month: int) -> dict[str, Any]:
     first = datetime.date(year, month, 1)
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
     start, end = _bounds(first, last)
-    received = Petition.objects.filter(org_unit__path__startswith=unit.path, received_at__gte=start,
+    received = Petition.objects.filter(received_unit__path__startswith=unit.path, received_at__gte=start,
                                        received_at__lt=end)
     channel_labels = dict(Petition.Channel.choices)
     by_channel = dict.fromkeys(channel_labels.values(), 0)
