@@ -32,6 +32,10 @@ EXPECTED: dict[str, set[Role]] = {
     "petitions.acknowledge": {S},
     "petitions.review": {S},
     "petitions.export": {S, AU},
+    # DOMAIN §3: linking an anonymous matter to a person, and logging a receipt older than the
+    # allowed days back, are the supervisor's (分管主席/中心主任) — audited.
+    "petitions.identify": {S},
+    "petitions.backdate": {S},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

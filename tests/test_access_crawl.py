@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from petitions import services as petition_services
 from petitions.models import Category
+from petitions.views import HOTLINE_PAGE, SUBMISSION_PAGE
 from petitions.views import STEPS as PETITION_STEPS
 from servicecenter import exportjobs
 from servicecenter.attachments import attachment_add
@@ -29,7 +30,7 @@ XSS_NAME = "<script>alert(1)</script>"
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # public | account | page | object | admin
+    kind: str  # public (the login page) | open (online self-service) | account | page | object | admin
     obj: str = ""  # object URLs: which fixture object fills <pk>
     post_only: bool = False
 
@@ -80,6 +81,19 @@ RULES: dict[str, Rule] = {
     "petitions:notice_print": Rule("object", "notice"),
     "petitions:notice_response": Rule("object", "notice", post_only=True),
     **{f"petitions:{step}": Rule("object", "petition", post_only=True) for step in PETITION_STEPS},
+    "petitions:referral_print": Rule("object", "petition"),
+    "petitions:hotline_print": Rule("object", "hotline"),
+    **{f"petitions:hotline_{step}": Rule("object", "hotline", post_only=True) for step in HOTLINE_PAGE.steps},
+    "petitions:task_link": Rule("object", "task_target", post_only=True),
+    "petitions:submissions": PAGE,
+    "petitions:submission_detail": Rule("object", "submission"),
+    "petitions:submission_file": Rule("object", "submission_file"),
+    **{f"petitions:submission_{step}": Rule("object", "submission", post_only=True) for step in SUBMISSION_PAGE.steps},
+    # Online self-service: no login, and the only pages without one (servicecenter/public.py).
+    "petitions_public:index": Rule("open"),
+    "petitions_public:submit": Rule("open"),
+    "petitions_public:submitted": Rule("open"),
+    "petitions_public:lookup": Rule("open"),
     "hardship:landing": PAGE,
     "legalaid:landing": PAGE,
     "jobs:landing": PAGE,
@@ -130,12 +144,23 @@ def objects(users, settings, tmp_path):
     task = petition_services.task_create(by=users["d1_sup"], title=XSS_NAME, content=XSS_NAME,
                                          due_date=timezone.localdate() + datetime.timedelta(days=5),
                                          units=[clerk.org_unit])
+    hotline = petition_services.petition_intake(
+        by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit, person=petition_services.Caller(XSS_NAME, "13800000001"),
+        channel="12351", received_at=timezone.now(), headcount=1, category=Category.objects.first(), facts=XSS_NAME,
+        request=XSS_NAME, hotline=petition_services.HotlineDetails(
+            "GD-XSS-1", "13800000001", XSS_NAME, timezone.now(), "complaint", timezone.localdate()))
+    petition_services.hotline_feedback(order=hotline.hotline_order, by=clerk, feedback=XSS_NAME)
+    upload = SimpleUploadedFile("材料.png", png.getvalue(), content_type="image/png")
+    submission, _ = petition_services.submission_create(
+        token=uuid.uuid4(), org_unit=clerk.org_unit, name=XSS_NAME, phone="13800000002", employer_name=XSS_NAME,
+        category=Category.objects.first(), facts=XSS_NAME, request=XSS_NAME, files=[upload], client="crawl")
     # Export jobs belong to the user who asked (here the district supervisor); nobody else sees them.
     export_job = exportjobs.export_job_enqueue(user=users["d1_sup"], source=exportjobs.PERSON_EXPORT, query="")
     exportjobs.export_job_run(export_job.pk)
     return {"person": person, "employer": employer, "attachment": attachment, "petition": petition,
             "export_job": export_job,
-            "notice": notice, "task": task, "task_target": task.targets.get()}
+            "notice": notice, "task": task, "task_target": task.targets.get(), "hotline": hotline,
+            "submission": submission, "submission_file": submission.files.get()}
 
 
 def url_of(name: str, objects: dict) -> str | None:
@@ -145,6 +170,9 @@ def url_of(name: str, objects: dict) -> str | None:
         return reverse(name, kwargs={"pk": notice.petition_id, "notice_pk": notice.pk})
     if rule.kind == "object" and rule.obj == "upload_target":
         return reverse(name, kwargs={"key": "petitions.petition", "pk": objects["petition"].pk})
+    if rule.kind == "object" and rule.obj == "submission_file":
+        f = objects["submission_file"]
+        return reverse(name, kwargs={"pk": f.submission_id, "file_pk": f.pk})
     if rule.kind == "object" and rule.obj == "export_job":
         return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":
@@ -243,3 +271,38 @@ def test_admin_site_is_for_the_system_admin_only(users):
         response = login(users[username]).get("/admin/servicecenter/orgunit/")
         assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), username
     assert login(users["sysadmin"]).get("/admin/servicecenter/orgunit/").status_code == 200
+
+
+def test_anonymous_may_use_the_public_pages_and_nothing_else(objects):
+    """Online self-service is the one place without a login: every open page is under /public/,
+    answers an anonymous visitor, and refuses a post without the CSRF token; every other page
+    sends them to the login page (the test above); and no view outside /public/ but the login
+    page itself is marked login_not_required."""
+    client = Client(enforce_csrf_checks=True)
+    open_urls = project_urls(objects, {"open"})
+    assert {name for name, _, _ in open_urls} >= {"petitions_public:submit", "petitions_public:lookup"}
+    for name, url, _ in open_urls:
+        assert url.startswith("/public/"), name
+        response = client.get(url)
+        assert response.status_code in (200, 302), (name, response.status_code)
+        if response.status_code == 302:  # the "submitted" page, with nothing submitted in this session
+            assert response["Location"].startswith("/public/"), name
+        assert client.post(url, {}).status_code in (403, 405), name
+    for name, pattern in all_urls():
+        if name.startswith("admin:"):
+            continue
+        exempt = getattr(pattern.callback, "login_required", True) is False
+        if rule_for(name).kind == "open":
+            assert exempt and str(pattern.pattern) is not None, name
+        else:
+            assert not exempt or name == "login", f"{name} needs no login but is not a public page"
+
+
+def test_a_public_host_serves_the_public_pages_alone(objects, settings):
+    """PUBLIC_SITE_ONLY=1 (servicecenter/public_urls.py): the self-service works, staff pages are
+    not there at all (404, not a login page)."""
+    settings.ROOT_URLCONF = "servicecenter.public_urls"
+    client = Client()
+    assert client.get("/public/petitions/submit/").status_code == 200
+    for url in ("/accounts/login/", "/", "/petitions/", f"/petitions/{objects['petition'].pk}/", "/admin/"):
+        assert client.get(url).status_code == 404, url

@@ -141,7 +141,7 @@ def test_register_has_title_unit_period_numbered_rows_and_totals_by_category(cli
     assert totals[col["人数"]] == 12  # 6 + 1×6
     assert totals[col["群体性"]] == 1
     assert totals[col["工资报酬/拖欠工资"]] == 4 and totals[col["社会保险"]] == 3 and totals[col["其他"]] == 0
-    assert data[0][col["来访形式"]] == "来电/12351" and data[0][col["状态"]] == "待处理"
+    assert data[0][col["来访形式"]] == "来电" and data[0][col["状态"]] == "待处理"
 
 
 def test_register_uses_the_list_filters(client_for, crowd):
