@@ -61,7 +61,8 @@ def note_attempt(kind: str, key: str) -> None:
 def refuse_if_over(kind: str, key: str, limit: int, window: datetime.timedelta, message: str,
                    field: str | None = None) -> None:
     if attempts(kind, key, window) >= limit:
-        raise ValidationError({field: message} if field else message, code="throttled")
+        error = ValidationError(message, code="throttled")
+        raise ValidationError({field: error}) if field else error
 
 
 # --- CAPTCHA ----------------------------------------------------------------------------------------------

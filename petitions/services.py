@@ -117,9 +117,10 @@ def start_clock(started_on: datetime.date, unit: OrgUnit, *, in_working_days: bo
 
 def clock_to(started_on: datetime.date, due_date: datetime.date) -> clocks.Clock:
     """A clock that ends on a date someone else set (the assigner's deadline, the 12351 platform's
-    time limit): calendar days up to that date, not moved for holidays, but paused and extended
-    like any other."""
-    return clocks.start(started_on, (due_date - started_on).days, in_working_days=False, rolls_over=False)
+    time limit): calendar days from the local acceptance up to that date (the due day on the
+    acceptance day at the earliest), not moved for holidays, but paused and extended like any
+    other."""
+    return clocks.start(started_on, max((due_date - started_on).days, 0), in_working_days=False, rolls_over=False)
 
 
 def compute_due_date(accepted_on: datetime.date, unit: OrgUnit, *, in_working_days: bool | None = None
@@ -398,12 +399,14 @@ def petition_intake(
         petition.referred_by, petition.referral_ref = referral.referred_by, referral.reference
         petition.referred_on, petition.referral_due = referral.referred_on, referral.due_date
         petition.task_target = referral.task_target
-        if referral.due_date is not None:
-            clock = clock_to(referral.referred_on, referral.due_date)
-        else:
-            clock = start_clock(referral.referred_on, org_unit, days=param("petition.referral_deadline_days", org_unit))
+        due = referral.due_date
+        if due is None:  # the default length, counted from the assignment, not from the local acceptance
+            due = start_clock(referral.referred_on, org_unit,
+                              days=param("petition.referral_deadline_days", org_unit)).due_date
+            assert due is not None
+        clock = clock_to(accepted_on, due)
     elif hotline is not None:
-        clock = clock_to(timezone.localdate(hotline.called_at), hotline.due_date)
+        clock = clock_to(accepted_on, hotline.due_date)
     else:
         clock = start_clock(accepted_on, org_unit)
     _put_clock(petition, clock)
@@ -948,7 +951,8 @@ def task_create(*, by: User, title: str, content: str, due_date: datetime.date, 
                                due_date=due_date)
     targets = []
     for unit in units:
-        target = TaskTarget(task=task, org_unit=unit)
+        # A fixed clock's date is the record's own field (the clock does not write it).
+        target = TaskTarget(task=task, org_unit=unit, due_date=due_date)
         TASK_CLOCK.write(target, clocks.fixed(_today(), due_date))
         targets.append(target)
     TaskTarget.objects.bulk_create(targets)

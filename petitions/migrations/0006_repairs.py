@@ -1,6 +1,12 @@
-"""The employer a case is about is linked to the case's units, as the complainant is: without the
-link the case page's employer link was a 404 for the clerk who sees the case (the demo data had
-been written without the links). Idempotent; new cases get their link at intake."""
+"""Two repairs of existing data, both idempotent:
+
+- the employer a case is about is linked to the case's units, as the complainant is: without the
+  link the case page's employer link was a 404 for the clerk who sees the case (the demo data had
+  been written without the links); new cases get their link at intake;
+- a task's parts created since the kernel had no report date of their own (the fixed clock does
+  not write it), so a part reported late was not marked overdue: they take the task's date."""
+
+import datetime
 
 from django.db import migrations
 
@@ -20,6 +26,13 @@ def forwards(apps, schema_editor):
     existing = set(EmployerLink.objects.values_list("employer_id", "org_unit_id"))
     EmployerLink.objects.bulk_create([EmployerLink(employer_id=e, org_unit_id=u) for e, u in pairs - existing],
                                      batch_size=1000, ignore_conflicts=True)
+    TaskTarget = apps.get_model("petitions", "TaskTarget")
+    one_day = datetime.timedelta(days=1)
+    for t in TaskTarget.objects.filter(due_date__isnull=True).select_related("task"):
+        t.due_date = t.task.due_date
+        late = t.reported_on > t.due_date if t.reported_on else True
+        t.late_from = t.due_date + one_day if late else None
+        t.save(update_fields=["due_date", "late_from"])
 
 
 class Migration(migrations.Migration):
