@@ -101,8 +101,8 @@ def test_the_register_has_every_column_the_issue_names(client_for, users, units,
     response = client_for("d1_sup").get("/petitions/export.xlsx")
     rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True))
     header = list(rows[2])
-    row = {h: v for h, v in zip(header, rows[3], strict=True)}
-    sent = {h: v for h, v in zip(header, rows[4], strict=True)}
+    row = dict(zip(header, rows[3], strict=True))
+    sent = dict(zip(header, rows[4], strict=True))
     assert row["编号"] == p.number
     assert row["年龄"] == person.age and row["住址"] == "绍兴市越城区胜利西路8号"
     assert row["工作单位"] == "鉴湖机械制造有限公司" and row["涉及单位"] == "越兴纺织印染有限公司"
@@ -113,7 +113,7 @@ def test_the_register_has_every_column_the_issue_names(client_for, users, units,
     assert row["挽回经济损失（元）"] == 12000.5
     assert sent["上报单位"] == "府山街道工会服务站" and sent["承办单位"] == "越城区职工服务中心"
     assert sent["转办部门"] == "区劳动保障监察大队" and sent["转办答复"] == "已责令整改"
-    totals = {h: v for h, v in zip(header, rows[5], strict=True)}
+    totals = dict(zip(header, rows[5], strict=True))
     assert totals["挽回经济损失（元）"] == 12000.5 and totals["人数"] == 4
 
 
