@@ -45,7 +45,7 @@ from .models import (
     Task,
     TaskTarget,
 )
-from .selectors import CLOCK, HOTLINE_CLOCK, NOTICE_CLOCK, TASK_CLOCK
+from .selectors import CLOCK, HOTLINE_CLOCK, NOTICE_CLOCK, TASK_CLOCK, forget_sent_up
 from .workflow import (
     BACKDATE,
     EXTENSION,
@@ -595,6 +595,7 @@ def petition_send_up(*, petition: Petition, by: User, reason: str) -> Petition:
         people.person_link(person=petition.person, org_unit=parent, by=by)
     if petition.employer_id and petition.employer is not None:
         employers.employer_link(employer=petition.employer, org_unit=parent, by=by)
+    forget_sent_up(by)  # the sender reads it from now on
     PETITION_FLOW.advance(petition, by, step, update_fields=["sent_up_from", "org_unit", "handler", "handler_due",
                                                              "handling"],
                           note=f"由{source}上报{parent}：{reason}", audit_detail=f"{source.code}→{parent.code}",
