@@ -283,3 +283,20 @@ def test_the_queue_lists_what_waits_with_a_fixed_number_of_queries(client_for, u
     with django_assert_max_num_queries(14):
         response = clerk.get("/petitions/submissions/")
     assert len(response.context["page"].items) == 6
+
+
+@pytest.mark.parametrize("overrides", [
+    {"org_unit": "999999"}, {"org_unit": "abc"}, {"category": "x"}, {"token": "not-a-uuid"},
+    {"captcha_token": ""}, {"captcha": "很多"}, {"phone": "<script>"}, {"id_number": "330602199913451234"},
+    {"name": "名" * 51}, {"facts": "长" * 6000}, {"website": "http://spam"},
+])
+def test_malformed_public_posts_never_fail_and_store_nothing(units, category, overrides):
+    client = Client()
+    data = submit_data(client, units["330602001"], category)
+    data.update(overrides)
+    response = client.post("/public/petitions/submit/", data)
+    assert response.status_code == 200, overrides
+    body = response.content.decode()
+    assert "errorlist" in body or "field-error" in body or "表单已失效" in body
+    assert not Submission.objects.exists()
+    assert client.post("/public/petitions/lookup/", {"number": "<script>", "code": "' OR 1=1 --"}).status_code == 200

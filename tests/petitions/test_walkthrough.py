@@ -214,3 +214,18 @@ def test_demo_people_have_varied_birth_dates_ages_and_sexes():
     assert sexes["M"] > 60 and sexes["F"] > 60
     bulk = {demo.bulk_id_number(i) for i in range(demo.BULK_OFFSET, demo.BULK_OFFSET + 50_000)}
     assert not bulk & {r["id_number"] for r in rows}  # bulk loads never collide with them
+
+
+def test_no_inline_script_or_style_on_the_petition_and_public_pages(client_for, users, person, category):
+    """A strict Content-Security-Policy is coming: scripts from static/js, styles from app.css."""
+    p = make_petition(users["s11_clerk"], person, category)
+    staff = client_for("s11_clerk")
+    pages = [staff.get(url) for url in ("/", "/petitions/", "/petitions/new/", f"/petitions/{p.pk}/",
+                                        "/petitions/submissions/", "/petitions/tasks/")]
+    pages += [Client().get(url) for url in ("/public/petitions/", "/public/petitions/submit/",
+                                            "/public/petitions/lookup/")]
+    for response in pages:
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert " style=" not in body and not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), response.request["PATH_INFO"]
+    assert '<script src="/static/js/intake.js" defer></script>' in pages[2].content.decode()
