@@ -20,6 +20,7 @@ from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import EmployerForm, PersonForm, add_service_error
 from servicecenter.listing import list_page
 from servicecenter.pdf import print_record
+from servicecenter.referrals import referral_panel
 from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, selectors, services
@@ -268,6 +269,7 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
         "approvals": approvals.history(petition),
         "notices": notices,
         **attachment_panel(request, petition),
+        **referral_panel(request, petition),
         "panels": panels, "actions": {panel.name for panel in panels}, "bound": next(iter(bound), ""),
         "print_preview": request.GET.get("print") == "1",
     })
