@@ -269,7 +269,7 @@ def application_intake(*, by: User, token: uuid.UUID, org_unit: OrgUnit, applica
     if existing is not None:
         return existing
     if applicant is None or not visible(Person.objects.filter(pk=applicant.pk), by).exists():
-        _fail("请填写申请人身份证号码。", "id_number", "required")
+        _fail("请重新填写申请人身份证号码。", "id_number", "required")
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields {sorted(unknown)}")
