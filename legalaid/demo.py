@@ -98,6 +98,8 @@ def _demo_set(users: dict[str, User]) -> None:
         return
     clerk, sup = users["s11_clerk"], users["d1_sup"]
     unit = clerk.org_unit
+    if unit is None or sup.org_unit is None:
+        return
     people = _people(unit.code, 14)
     firms = _employers(unit.code)
     if len(people) < 12 or len(firms) < 3:
@@ -214,7 +216,8 @@ class _World:
                  .select_related("org_unit").distinct())
         self.staff: dict[int, list[int]] = {}
         for u in staff:
-            self.staff.setdefault(u.org_unit_id, []).append(u.pk)
+            if u.org_unit_id is not None:
+                self.staff.setdefault(u.org_unit_id, []).append(u.pk)
         self.units = list(OrgUnit.objects.filter(pk__in=list(self.staff)))
         if not self.units:
             raise RuntimeError("seed_legalaid: no staff — run seed_demo first")

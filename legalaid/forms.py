@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from servicecenter.access import assignable_units, visible
+from servicecenter.access import assignable_units
 from servicecenter.forms import UnitChoiceField
 from servicecenter.models import Employer, OrgUnit, Person, User
 
@@ -28,7 +28,13 @@ from .models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+def _model_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
 
 
 def _blank(choices: Any, label: str = "（请选择）") -> list[tuple[str, str]]:
@@ -107,7 +113,7 @@ class ApplicationDetailsForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["opposing_agent"].queryset = selectors.advisors_for(user).filter(kind=Advisor.Kind.LAWYER)
+        _model_field(self, "opposing_agent").queryset = selectors.advisors_for(user).filter(kind=Advisor.Kind.LAWYER)
 
     def details(self, employer: Employer | None) -> dict[str, Any]:
         cd = self.cleaned_data
@@ -129,7 +135,7 @@ class ApplicationIntakeForm(ApplicationDetailsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].queryset = assignable_units(self.user)
+        _model_field(self, "org_unit").queryset = assignable_units(self.user)
 
     @staticmethod
     def initial_for(user: User) -> dict[str, Any]:
@@ -247,9 +253,9 @@ class MediationIntakeForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["org_unit"].queryset = assignable_units(user)
+        _model_field(self, "org_unit").queryset = assignable_units(user)
         self.fields["mediator"] = advisor_field(user, Advisor.MEDIATES, "调解员")
-        self.fields["employer_agent"].queryset = selectors.advisors_for(user).filter(kind=Advisor.Kind.LAWYER)
+        _model_field(self, "employer_agent").queryset = selectors.advisors_for(user).filter(kind=Advisor.Kind.LAWYER)
         self.order_fields(["token", "org_unit", "workers_ids", "employer_text", "employer_agent", "mediator"])
 
     @staticmethod
@@ -320,7 +326,7 @@ class ReferForm(_MediationForm):
         super().__init__(*args, **kwargs)
         from .referrals import workers_without_application
 
-        self.fields["worker"].queryset = Person.objects.filter(
+        _model_field(self, "worker").queryset = Person.objects.filter(
             pk__in=[p.pk for p in workers_without_application(self.mediation)])
 
 
@@ -344,10 +350,10 @@ class ConsultationForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["org_unit"].queryset = assignable_units(user)
+        _model_field(self, "org_unit").queryset = assignable_units(user)
         self.fields["advisor"] = advisor_field(user, (*Advisor.ASSIGNABLE, Advisor.Kind.PSYCHOLOGIST),
                                                "值班律师/志愿者", required=False)
-        self.fields["advisor"].empty_label = "（工作人员自行解答）"
+        _model_field(self, "advisor").empty_label = "（工作人员自行解答）"
 
     @staticmethod
     def initial_for(user: User) -> dict[str, Any]:
@@ -394,11 +400,8 @@ class ReceptionForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["advisor"].queryset = selectors.advisors_for(user).filter(
+        _model_field(self, "advisor").queryset = selectors.advisors_for(user).filter(
             is_active=True, kind__in=[Advisor.Kind.LAWYER, Advisor.Kind.VOLUNTEER, Advisor.Kind.PSYCHOLOGIST])
-        self.fields["org_unit"].queryset = assignable_units(user)
+        _model_field(self, "org_unit").queryset = assignable_units(user)
         self.initial.setdefault("org_unit", user.org_unit_id)
 
-
-def visible_people(user: User) -> Any:
-    return visible(Person.objects.all(), user)

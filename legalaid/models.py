@@ -9,6 +9,7 @@ aid) and ``amount_paid`` (mediation): what the worker actually received.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -21,7 +22,7 @@ from servicecenter.clocks import Clock, clock_fields
 from servicecenter.models import Employer, OrgUnit, Person
 from servicecenter.timeline import CaseEvent
 
-MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
 class Matter(models.TextChoices):
@@ -174,13 +175,14 @@ class Consultation(models.Model):
 
     @property
     def who(self) -> str:
-        return self.person.name if self.person_id else (self.caller or "匿名")
+        return self.person.name if self.person is not None else (self.caller or "匿名")
 
 
 # --- Legal-aid applications ---------------------------------------------------------------------------
 
 
-class Application(clock_fields("review_", label="审查期限"), clock_fields("assign_", label="指派期限"), models.Model):
+class Application(clock_fields("review_", label="审查期限"), clock_fields("assign_", label="指派期限"),  # type: ignore[misc]
+                  models.Model):
     """法律援助申请 and, once granted, the case it becomes."""
 
     class Status(models.TextChoices):
@@ -376,7 +378,7 @@ class Progress(models.Model):
 # --- Mediation ------------------------------------------------------------------------------------------
 
 
-class Mediation(clock_fields("limit_", label="调解期限"), models.Model):
+class Mediation(clock_fields("limit_", label="调解期限"), models.Model):  # type: ignore[misc]
     """A labour-dispute mediation case (劳动争议调解): workers against an employer, a mediator,
     sessions, and either an agreement (whose execution is followed) or a failure."""
 

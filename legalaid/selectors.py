@@ -31,7 +31,7 @@ def advisor_scope(queryset: QuerySet[Advisor], user: User) -> QuerySet[Advisor]:
     """An advisor registered in the user's subtree, or by a unit above the user's (the city's
     lawyers serve its districts and stations)."""
     units = access.scope_unit_ids(user)
-    if not units:
+    if not units or user.org_unit is None:
         return queryset.none()
     return queryset.filter(Q(org_unit__in=units) | Q(org_unit__path__in=user.org_unit.ancestor_paths()))
 

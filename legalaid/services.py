@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from servicecenter import approvals, audit, clocks, employers, people, timeline
@@ -74,7 +74,8 @@ def _required(value: Any, field_name: str, label: str) -> str:
     return text
 
 
-def _choice(value: Any, choices: type, field_name: str, label: str, *, blank: bool = False) -> str:
+def _choice(value: Any, choices: type[models.TextChoices], field_name: str, label: str, *,
+            blank: bool = False) -> str:
     if blank and not value:
         return ""
     if value not in choices.values:
@@ -302,7 +303,7 @@ def _save_new(application: Application, by: User, *, note: str, kind: str = Appl
             raise
         return winner
     people.person_link(person=application.applicant, org_unit=application.org_unit, by=by)
-    if application.employer_id:
+    if application.employer is not None:
         employers.employer_link(employer=application.employer, org_unit=application.org_unit, by=by)
     _event(application, kind, label or ApplicationEvent.Kind(kind).label, by, note, to_state=application.status,
            audit_event=audit.Event.CREATE, new={"status": application.status, "number": application.number})
@@ -332,7 +333,7 @@ def application_update(*, application: Application, by: User, **details: Any) ->
         missing = missing_for_review(application)
         if missing:
             _fail("审查中的申请不能删去必填信息：" + "、".join(missing) + "。")
-    if application.employer_id:
+    if application.employer is not None:
         employers.employer_link(employer=application.employer, org_unit=application.org_unit, by=by)
     labels = {f.name: str(f.verbose_name) for f in Application._meta.fields}
     note = "修改：" + "、".join(labels.get(n, n) for n in old) if old else "未修改"

@@ -21,7 +21,7 @@ from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import add_service_error
 from servicecenter.listing import list_page
-from servicecenter.models import OrgUnit
+from servicecenter.models import OrgUnit, User
 from servicecenter.pdf import print_record
 from servicecenter.referrals import origin_record
 from servicecenter.steps import Step, StepPage
@@ -36,6 +36,13 @@ from .workflow import APPLICATION_FLOW, MEDIATION_FLOW, missing_for_review
 DETAIL_RELATED = ("applicant__org_unit", "employer", "org_unit__parent", "advisor", "handler", "received_by",
                   "reviewer", "decided_by", "opposing_agent")
 MEDIATION_DETAIL_RELATED = ("employer", "org_unit__parent", "mediator", "employer_agent", "received_by")
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in staff member (LoginRequiredMiddleware admits no one else to these views)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -85,7 +92,7 @@ def _employer_from(form: Any, user: Any, unit: OrgUnit, field: str = "employer_t
 
 def application_new(request: HttpRequest) -> HttpResponse:
     """受理法律援助申请 (法律援助申请书)."""
-    user = request.user
+    user = _user(request)
     require(user, APPLY)
     if request.method == "POST":
         form = forms.ApplicationIntakeForm(request.POST, user=user)
@@ -114,7 +121,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
 
 
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     application = _application(request, pk)
     require(user, HANDLE, application)
     refused = APPLICATION_FLOW.refusal(application, user, "update")
@@ -135,7 +142,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect(application.get_absolute_url())
     else:
         initial = {n: getattr(application, n) for n in services.DETAIL_FIELDS if n != "employer"}
-        initial["employer_text"] = application.employer.credit_code if application.employer_id else ""
+        initial["employer_text"] = application.employer.credit_code if application.employer is not None else ""
         initial["opposing_agent"] = application.opposing_agent_id
         form = forms.ApplicationDetailsForm(initial=initial, user=user)
     return render(request, "legalaid/application_form.html", {"form": form, "is_new": False,
@@ -194,7 +201,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _application_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     a = _application(request, pk)
     today = timezone.localdate()
     panels = PAGE.panels(a, user, bound or {})
@@ -312,7 +319,7 @@ def _workers_from(form: Any, user: Any, unit: OrgUnit) -> list | None:
 
 
 def mediation_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     require(user, MEDIATE)
     if request.method == "POST":
         form = forms.MediationIntakeForm(request.POST, user=user)
@@ -370,7 +377,7 @@ def mediation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _mediation_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     m = _mediation(request, pk)
     referred = visible(Application.objects.filter(origin_type=ContentType.objects.get_for_model(Mediation),
                                                   origin_id=m.pk), user).select_related("applicant")
@@ -408,7 +415,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 
 def consultation_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     require(user, CONSULT)
     if request.method == "POST":
         form = forms.ConsultationForm(request.POST, user=user)
@@ -458,7 +465,7 @@ def advisor_list(request: HttpRequest) -> HttpResponse:
 
 
 def advisor_new(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     require(user, ADVISORS)
     if request.method == "POST":
         form = forms.AdvisorForm(request.POST, user=user)
@@ -481,7 +488,7 @@ def _advisor(request: HttpRequest, pk: int) -> Advisor:
 
 
 def advisor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     advisor = _advisor(request, pk)
     require(user, ADVISORS, advisor)
     if request.method == "POST":
@@ -506,7 +513,7 @@ def advisor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _advisor_page(request: HttpRequest, pk: int, tie_form: Any = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     advisor = _advisor(request, pk)
     cases = (selectors.applications_for(user).filter(advisor=advisor)
              .order_by("-received_on", "-id")[:50])
@@ -521,11 +528,12 @@ def _advisor_page(request: HttpRequest, pk: int, tie_form: Any = None) -> HttpRe
 
 @require_POST
 def advisor_tie_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     advisor = _advisor(request, pk)
     require(user, ADVISORS, advisor)
     form = forms.TieForm(request.POST)
     if form.is_valid():
+        assert user.org_unit is not None
         employer = _employer_from(form, user, user.org_unit)
         if employer not in (False, None):
             try:
@@ -546,14 +554,14 @@ def advisor_tie_remove(request: HttpRequest, pk: int, tie_pk: int) -> HttpRespon
     tie = AdvisorTie.objects.filter(advisor=advisor, pk=tie_pk).select_related("employer", "advisor").first()
     if tie is None:
         raise Http404("未找到该记录。")
-    services.advisor_tie_remove(by=request.user, tie=tie)
+    services.advisor_tie_remove(by=_user(request), tie=tie)
     messages.success(request, "已删除利害关系。")
     return redirect(advisor.get_absolute_url())
 
 
 def reception_list(request: HttpRequest) -> HttpResponse:
     """接待日安排: the coming weeks' reception days of lawyers and psychologists."""
-    user = request.user
+    user = _user(request)
     require(user, Action.VIEW)
     form = None
     if request.method == "POST":
@@ -602,12 +610,14 @@ def _month(request: HttpRequest) -> tuple[int, int]:
 @require_safe
 def figures(request: HttpRequest) -> HttpResponse:
     """The month's figures (this app's part of the monthly summary) for a unit in the user's scope."""
-    user = request.user
+    user = _user(request)
     require(user, Action.VIEW)
     units = visible(OrgUnit.objects.all(), user)
     unit = user.org_unit
-    if request.GET.get("unit", "").isdigit():
-        unit = units.filter(pk=int(request.GET["unit"])).first() or unit
+    assert unit is not None
+    chosen = request.GET.get("unit", "")
+    if chosen.isdigit():
+        unit = units.filter(pk=int(chosen)).first() or unit
     year, month = _month(request)
     first = datetime.date(year, month, 1)
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])

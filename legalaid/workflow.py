@@ -82,8 +82,8 @@ def _stale_message(a: Application, user: Any) -> str:
 NOT_PENDING = Guard(_no_pending_decision, "已报审批，请等待审批结果。")
 DECISION_WAITS = Guard(_decision_waits, "没有待您审批的法律援助申请（须由领导承办单位的审批人审批）。")
 NOT_REVIEWER = Guard(_not_reviewer, "审查人不能审批本案（审批人与审查人须为不同的人）。")
-BEFORE_GRANT = {state: NOT_YET.format(what="登记结果") for state in (*UNDECIDED, S.GRANTED)}
-DECIDED = {S.REFUSED: "已决定不予援助。", S.WITHDRAWN: "申请已撤回。", S.CLOSED: "案件已结案。"}
+BEFORE_GRANT: dict[str, str] = {str(s): NOT_YET.format(what="登记结果") for s in (*UNDECIDED, S.GRANTED)}
+DECIDED: dict[str, str] = {S.REFUSED: "已决定不予援助。", S.WITHDRAWN: "申请已撤回。", S.CLOSED: "案件已结案。"}
 
 APPLICATION_FLOW = Workflow(Application, S, [
     step("update", "修改申请信息", UNDECIDED, permission=HANDLE,

@@ -193,7 +193,7 @@ def referral_panel(request: HttpRequest, obj: Model) -> dict[str, Any]:
             if not can(user, target.permission, obj):
                 continue
             done = target.existing(obj)
-            remembered = {}
+            remembered: dict[str, Any] = {}
             if hasattr(request, "session"):
                 remembered = request.session.pop(
                     _ERROR_KEY.format(code=target.code, key=source.key, pk=obj.pk), None) or {}

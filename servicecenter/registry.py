@@ -142,9 +142,10 @@ def register(app: ServiceApp) -> None:
         workflow.check_permissions_declared()
     for kind in app.approvals:
         kind.check_declared()
-    for item in (*app.referral_sources, *app.referral_targets):
-        if not permissions.is_declared(item.permission):
-            raise ImproperlyConfigured(f"{app.label} 的转办声明需要的权限“{item.permission}”未声明。")
+    needs = [s.permission for s in app.referral_sources] + [t.permission for t in app.referral_targets]
+    for needed in needs:
+        if not permissions.is_declared(needed):
+            raise ImproperlyConfigured(f"{app.label} 的转办声明需要的权限“{needed}”未声明。")
     _APPS[app.label] = app
 
 

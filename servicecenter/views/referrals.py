@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from ..access import get_visible_or_404
+from ..models import User
 from ..referrals import referral_create, remember_error, source_by_key, target_by_code
 
 
@@ -19,8 +20,10 @@ def referral_new(request: HttpRequest, target: str, source: str, pk: int) -> Htt
         raise Http404("未找到该记录。")
     obj = get_visible_or_404(declared_source.model._default_manager.all(), request.user, pk=pk)
     note = (request.POST.get("note") or "")[:1000]
+    user = request.user
+    assert isinstance(user, User)  # LoginRequiredMiddleware admits no one else
     try:
-        draft = referral_create(target=declared_target, source=declared_source, obj=obj, by=request.user, note=note)
+        draft = referral_create(target=declared_target, source=declared_source, obj=obj, by=user, note=note)
     except ValidationError as exc:
         remember_error(request, declared_target, obj, exc.messages, note)
         return redirect(declared_source.url(obj) + "#referrals")

@@ -141,7 +141,7 @@ def march(users, units, applicant, employer, lawyers, freeze):
       agreements due in March: 2 (one from February, executed in full on 3/20; the March one,
       executed in part), 1 executed by month end; paid in March: 3,000 (partly) + 5,000 (full).
     """
-    clerk, sup = users["s11_clerk"], users["d1_sup"]
+    clerk = users["s11_clerk"]
     people = [make_person(clerk, name=f"职工{i}") for i in range(8)]
     med = lawyers["mediator"]
     freeze(D(2026, 2, 10))

@@ -107,7 +107,7 @@ def test_the_assign_form_shows_each_lawyers_open_caseload_and_marks_the_conflict
                     make_employer(users["s11_clerk"].org_unit, name=f"公司{i}"))
         services.application_assign(application=a, by=sup, advisor=lawyers["chen"])
     target = granted(users, applicant, employer)
-    choices = dict((str(k), v) for k, v in AssignForm(application=target, user=sup).fields["advisor"].choices)
+    choices = {str(k): v for k, v in AssignForm(application=target, user=sup).fields["advisor"].choices}
     assert choices[str(lawyers["chen"].pk)] == "陈静怡（律师，浙江越州律师事务所，在办2件）"
     assert "⚠与对方单位有利害关系" in choices[str(lawyers["wang"].pk)]
     assert str(lawyers["mediator"].pk) not in choices  # a mediator does not take legal-aid cases
