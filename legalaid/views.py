@@ -33,6 +33,9 @@ from .filters import ApplicationFilter, ConsultationFilter, MediationFilter
 from .models import Advisor, AdvisorTie, Application, Mediation, ReceptionDay
 from .workflow import APPLICATION_FLOW, MEDIATION_FLOW, missing_for_review
 
+# The status tag's colour on the list (the case page has the fuller _status.html).
+STATUS_TAGS = {Application.Status.CLOSED: "ok", Application.Status.REFUSED: "grey", Application.Status.WITHDRAWN: "grey",
+               Application.Status.GRANTED: "warn", Application.Status.SUPPLEMENT: "warn"}
 DETAIL_RELATED = ("applicant__org_unit", "employer", "org_unit__parent", "advisor", "handler", "received_by",
                   "reviewer", "decided_by", "opposing_agent")
 MEDIATION_DETAIL_RELATED = ("employer", "org_unit__parent", "mediator", "employer_agent", "received_by")
@@ -59,13 +62,14 @@ def _mediation(request: HttpRequest, pk: int) -> Mediation:
 @require_safe
 def application_list(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
-    filterset = ApplicationFilter(request.GET or None, queryset=selectors.applications_for(request.user),
+    filterset = ApplicationFilter(request.GET or None, queryset=selectors.application_rows_for(request.user),
                                   user=request.user)
     page = list_page(request, filterset.qs)
     today = timezone.localdate()
     days = selectors.urgent_days(request.user)
     for a in page.items:
         a.urgent = a.is_open and a.limitation_ends_on is not None and (a.limitation_ends_on - today).days <= days
+        a.tag = STATUS_TAGS.get(a.status, "")
     return render(request, "legalaid/application_list.html", {
         "filter": filterset, "page": page, "query": page.query, "here": "applications",
         "can_export": can(request.user, EXPORT), "can_apply": can(request.user, APPLY),
