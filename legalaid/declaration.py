@@ -67,7 +67,7 @@ def declare() -> None:
 
     registry.register(registry.ServiceApp(
         label="legalaid", name="法律援助", urls=urls, order=30,
-        nav=(registry.NavEntry("法律援助与调解", "legalaid:landing"),),
+        nav=(registry.NavEntry("法律援助", "legalaid:landing"),),
         permissions=PERMISSIONS,
         parameters=PARAMETERS,
         workflows=(APPLICATION_FLOW, MEDIATION_FLOW),

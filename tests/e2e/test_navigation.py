@@ -11,7 +11,7 @@ from tests.e2e.conftest import TABLET
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CASE_NAV = ["工作台", "职工", "用人单位", "信访接待", "困难职工档案", "法律援助", "就业援助", "帮扶资金与物资",
+CASE_NAV = ["工作台", "待办", "职工", "用人单位", "信访接待", "困难职工档案", "法律援助", "就业援助", "帮扶资金与物资",
             "统计报表"]
 # Roles that export registers also reach their background exports.
 EXPORTING = {"auditor", "city_sup", "d1_sup", "d2_sup", "d1_accountant"}
