@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -20,8 +20,9 @@ from servicecenter.access import Action, can, get_visible_or_404, require, visib
 from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import add_service_error
+from servicecenter.http import StaffRequest
 from servicecenter.listing import list_page
-from servicecenter.models import OrgUnit, User
+from servicecenter.models import OrgUnit
 from servicecenter.pdf import print_record
 from servicecenter.referrals import origin_record
 from servicecenter.steps import Step, StepPage
@@ -41,18 +42,11 @@ DETAIL_RELATED = ("applicant__org_unit", "employer", "org_unit__parent", "adviso
 MEDIATION_DETAIL_RELATED = ("employer", "org_unit__parent", "mediator", "employer_agent", "received_by")
 
 
-def _user(request: HttpRequest) -> User:
-    """The logged-in staff member (LoginRequiredMiddleware admits no one else to these views)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _application(request: HttpRequest, pk: int) -> Application:
+def _application(request: StaffRequest, pk: int) -> Application:
     return get_visible_or_404(Application.objects.select_related(*DETAIL_RELATED), request.user, pk=pk)
 
 
-def _mediation(request: HttpRequest, pk: int) -> Mediation:
+def _mediation(request: StaffRequest, pk: int) -> Mediation:
     return get_visible_or_404(Mediation.objects.select_related(*MEDIATION_DETAIL_RELATED), request.user, pk=pk)
 
 
@@ -60,7 +54,7 @@ def _mediation(request: HttpRequest, pk: int) -> Mediation:
 
 
 @require_safe
-def application_list(request: HttpRequest) -> HttpResponse:
+def application_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = ApplicationFilter(request.GET or None, queryset=selectors.application_rows_for(request.user),
                                   user=request.user)
@@ -77,7 +71,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def application_export(request: HttpRequest) -> HttpResponse:
+def application_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, EXPORT)
     filterset = ApplicationFilter(request.GET or None, queryset=Application.objects.none(), user=request.user)
     return export_or_enqueue(request, registers.APPLICATION_EXPORT, period=filterset.period_label())
@@ -94,9 +88,9 @@ def _employer_from(form: Any, user: Any, unit: OrgUnit, field: str = "employer_t
         return False
 
 
-def application_new(request: HttpRequest) -> HttpResponse:
+def application_new(request: StaffRequest) -> HttpResponse:
     """受理法律援助申请 (法律援助申请书)."""
-    user = _user(request)
+    user = request.user
     require(user, APPLY)
     if request.method == "POST":
         form = forms.ApplicationIntakeForm(request.POST, user=user)
@@ -124,8 +118,8 @@ def application_new(request: HttpRequest) -> HttpResponse:
     return render(request, "legalaid/application_form.html", {"form": form, "is_new": True, "here": "new"})
 
 
-def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def application_edit(request: StaffRequest, pk: int) -> HttpResponse:
+    user = request.user
     application = _application(request, pk)
     require(user, HANDLE, application)
     refused = APPLICATION_FLOW.refusal(application, user, "update")
@@ -188,7 +182,7 @@ STEPS: dict[str, Step] = {
 }
 
 
-def _render_application(request: HttpRequest, application: Application, bound: dict[str, Any]) -> HttpResponse:
+def _render_application(request: StaffRequest, application: Application, bound: dict[str, Any]) -> HttpResponse:
     return _application_page(request, application.pk, bound)
 
 
@@ -200,12 +194,12 @@ PAGE = StepPage(
 
 
 @require_safe
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _application_page(request, pk)
 
 
-def _application_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = _user(request)
+def _application_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+    user = request.user
     a = _application(request, pk)
     today = timezone.localdate()
     panels = PAGE.panels(a, user, bound or {})
@@ -228,7 +222,7 @@ def _application_page(request: HttpRequest, pk: int, bound: dict[str, Any] | Non
     })
 
 
-def _print(request: HttpRequest, record: Any, kind: str, title: str, context: dict[str, Any]) -> HttpResponse:
+def _print(request: StaffRequest, record: Any, kind: str, title: str, context: dict[str, Any]) -> HttpResponse:
     return print_record(request, record=record, template=registers.TEMPLATES[kind], context=context, title=title,
                         filename=f"{title}-{record.number}.pdf")
 
@@ -240,21 +234,21 @@ def _leader(unit: OrgUnit) -> OrgUnit:
 
 
 @require_safe
-def application_print(request: HttpRequest, pk: int) -> HttpResponse:
+def application_print(request: StaffRequest, pk: int) -> HttpResponse:
     """法律援助申请书."""
     a = _application(request, pk)
     return _print(request, a, "application", "法律援助申请书", {"a": a, "limitation": services.limitation_of(a)})
 
 
 @require_safe
-def approval_print(request: HttpRequest, pk: int) -> HttpResponse:
+def approval_print(request: StaffRequest, pk: int) -> HttpResponse:
     """法律援助申请审批表: the review opinion, then the decision."""
     a = _application(request, pk)
     return _print(request, a, "approval", "法律援助申请审批表", {"a": a, "leader": _leader(a.org_unit)})
 
 
 @require_safe
-def refusal_print(request: HttpRequest, pk: int) -> HttpResponse:
+def refusal_print(request: StaffRequest, pk: int) -> HttpResponse:
     """不予法律援助通知书, with how to object."""
     a = _application(request, pk)
     if a.status != Application.Status.REFUSED:
@@ -269,7 +263,7 @@ def refusal_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def withdrawal_print(request: HttpRequest, pk: int) -> HttpResponse:
+def withdrawal_print(request: StaffRequest, pk: int) -> HttpResponse:
     """视为撤回申请通知书 (left incomplete too long)."""
     a = _application(request, pk)
     if not a.withdrawn_as_stale:
@@ -279,7 +273,7 @@ def withdrawal_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def assignment_print(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_print(request: StaffRequest, pk: int) -> HttpResponse:
     """委派函 to the assigned lawyer or volunteer."""
     a = _application(request, pk)
     if a.advisor_id is None:
@@ -292,7 +286,7 @@ def assignment_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def mediation_list(request: HttpRequest) -> HttpResponse:
+def mediation_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = MediationFilter(request.GET or None, queryset=selectors.mediations_for(request.user), user=request.user)
     page = list_page(request, filterset.qs)
@@ -303,7 +297,7 @@ def mediation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def mediation_export(request: HttpRequest) -> HttpResponse:
+def mediation_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, EXPORT)
     filterset = MediationFilter(request.GET or None, queryset=Mediation.objects.none(), user=request.user)
     return export_or_enqueue(request, registers.MEDIATION_EXPORT, period=filterset.period_label())
@@ -322,8 +316,8 @@ def _workers_from(form: Any, user: Any, unit: OrgUnit) -> list | None:
     return workers
 
 
-def mediation_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def mediation_new(request: StaffRequest) -> HttpResponse:
+    user = request.user
     require(user, MEDIATE)
     if request.method == "POST":
         form = forms.MediationIntakeForm(request.POST, user=user)
@@ -376,12 +370,12 @@ MEDIATION_PAGE = StepPage(
 
 
 @require_safe
-def mediation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def mediation_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _mediation_page(request, pk)
 
 
-def _mediation_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = _user(request)
+def _mediation_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+    user = request.user
     m = _mediation(request, pk)
     referred = visible(Application.objects.filter(origin_type=ContentType.objects.get_for_model(Mediation),
                                                   origin_id=m.pk), user).select_related("applicant")
@@ -395,7 +389,7 @@ def _mediation_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None 
 
 
 @require_safe
-def agreement_print(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_print(request: StaffRequest, pk: int) -> HttpResponse:
     """调解协议书."""
     m = _mediation(request, pk)
     if not m.agreed_on:
@@ -408,7 +402,7 @@ def agreement_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def consultation_list(request: HttpRequest) -> HttpResponse:
+def consultation_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = ConsultationFilter(request.GET or None, queryset=selectors.consultations_for(request.user),
                                    user=request.user)
@@ -418,8 +412,8 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
         "can_consult": can(request.user, CONSULT)})
 
 
-def consultation_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def consultation_new(request: StaffRequest) -> HttpResponse:
+    user = request.user
     require(user, CONSULT)
     if request.method == "POST":
         form = forms.ConsultationForm(request.POST, user=user)
@@ -451,7 +445,7 @@ def consultation_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def advisor_list(request: HttpRequest) -> HttpResponse:
+def advisor_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.advisors_for(request.user)
     kind = request.GET.get("kind", "")
@@ -468,8 +462,8 @@ def advisor_list(request: HttpRequest) -> HttpResponse:
         "inactive": request.GET.get("inactive") == "1", "can_manage": can(request.user, ADVISORS)})
 
 
-def advisor_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def advisor_new(request: StaffRequest) -> HttpResponse:
+    user = request.user
     require(user, ADVISORS)
     if request.method == "POST":
         form = forms.AdvisorForm(request.POST, user=user)
@@ -487,12 +481,12 @@ def advisor_new(request: HttpRequest) -> HttpResponse:
     return render(request, "legalaid/advisor_form.html", {"form": form, "is_new": True, "here": "advisors"})
 
 
-def _advisor(request: HttpRequest, pk: int) -> Advisor:
+def _advisor(request: StaffRequest, pk: int) -> Advisor:
     return get_visible_or_404(Advisor.objects.select_related("org_unit"), request.user, pk=pk)
 
 
-def advisor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def advisor_edit(request: StaffRequest, pk: int) -> HttpResponse:
+    user = request.user
     advisor = _advisor(request, pk)
     require(user, ADVISORS, advisor)
     if request.method == "POST":
@@ -512,12 +506,12 @@ def advisor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def advisor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def advisor_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _advisor_page(request, pk)
 
 
-def _advisor_page(request: HttpRequest, pk: int, tie_form: Any = None) -> HttpResponse:
-    user = _user(request)
+def _advisor_page(request: StaffRequest, pk: int, tie_form: Any = None) -> HttpResponse:
+    user = request.user
     advisor = _advisor(request, pk)
     cases = (selectors.applications_for(user).filter(advisor=advisor)
              .order_by("-received_on", "-id")[:50])
@@ -531,8 +525,8 @@ def _advisor_page(request: HttpRequest, pk: int, tie_form: Any = None) -> HttpRe
 
 
 @require_POST
-def advisor_tie_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def advisor_tie_add(request: StaffRequest, pk: int) -> HttpResponse:
+    user = request.user
     advisor = _advisor(request, pk)
     require(user, ADVISORS, advisor)
     form = forms.TieForm(request.POST)
@@ -552,20 +546,20 @@ def advisor_tie_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def advisor_tie_remove(request: HttpRequest, pk: int, tie_pk: int) -> HttpResponse:
+def advisor_tie_remove(request: StaffRequest, pk: int, tie_pk: int) -> HttpResponse:
     advisor = _advisor(request, pk)
     require(request.user, ADVISORS, advisor)
     tie = AdvisorTie.objects.filter(advisor=advisor, pk=tie_pk).select_related("employer", "advisor").first()
     if tie is None:
         raise Http404("未找到该记录。")
-    services.advisor_tie_remove(by=_user(request), tie=tie)
+    services.advisor_tie_remove(by=request.user, tie=tie)
     messages.success(request, "已删除利害关系。")
     return redirect(advisor.get_absolute_url())
 
 
-def reception_list(request: HttpRequest) -> HttpResponse:
+def reception_list(request: StaffRequest) -> HttpResponse:
     """接待日安排: the coming weeks' reception days of lawyers and psychologists."""
-    user = _user(request)
+    user = request.user
     require(user, Action.VIEW)
     form = None
     if request.method == "POST":
@@ -591,7 +585,7 @@ def reception_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def offenders(request: HttpRequest) -> HttpResponse:
+def offenders(request: StaffRequest) -> HttpResponse:
     """涉诉较多的用人单位: employers with disputes at or above ``legalaid.repeat_offender_cases``."""
     require(request.user, Action.VIEW)
     return render(request, "legalaid/offenders.html", {
@@ -599,7 +593,7 @@ def offenders(request: HttpRequest) -> HttpResponse:
         "here": "offenders"})
 
 
-def _month(request: HttpRequest) -> tuple[int, int]:
+def _month(request: StaffRequest) -> tuple[int, int]:
     today = timezone.localdate()
     try:
         year, month = (int(x) for x in (request.GET.get("month") or "").split("-"))
@@ -612,9 +606,9 @@ def _month(request: HttpRequest) -> tuple[int, int]:
 
 
 @require_safe
-def figures(request: HttpRequest) -> HttpResponse:
+def figures(request: StaffRequest) -> HttpResponse:
     """The month's figures (this app's part of the monthly summary) for a unit in the user's scope."""
-    user = _user(request)
+    user = request.user
     require(user, Action.VIEW)
     units = visible(OrgUnit.objects.all(), user)
     unit = user.org_unit
@@ -633,6 +627,6 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def landing(request: HttpRequest) -> HttpResponse:
+def landing(request: StaffRequest) -> HttpResponse:
     return application_list(request)
 

@@ -3,12 +3,19 @@ service app"). Everything the core shows or checks for this app is named here.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from servicecenter import registry
 from servicecenter.approvals import ApprovalKind
 from servicecenter.attachments import AttachmentTarget
 from servicecenter.parameters import ParameterSpec
 from servicecenter.permissions import Permission
 from servicecenter.referrals import Referral, ReferralSource
+
+if TYPE_CHECKING:
+    from servicecenter.models import User
+
+    from .models import Petition
 from servicecenter.roles import Role
 
 DEMO_PETITIONS = 40
@@ -42,18 +49,15 @@ def _demo(run: registry.DemoRun) -> str:
     return f"{Petition.objects.count()} 件信访"
 
 
-def _describe(petition: object) -> Referral:
+def _describe(petition: Petition) -> Referral:
     """A petition as another service reads it (referrals.py): the complainant, the employer and
     the matter; never named from this side."""
-    from .models import Petition
-
-    assert isinstance(petition, Petition)
     return Referral(source=petition, label=f"信访事项 {petition.number}", org_unit=petition.org_unit,
                     person=petition.person, employer=petition.employer, category=petition.category.name,
                     facts=petition.facts, request=petition.request)
 
 
-def _referral_refusal(petition: object, user: object) -> str:
+def _referral_refusal(petition: Petition, user: User) -> str:
     """A confidential complainant's identity goes no further than those who may see it."""
     from .confidentiality import identity_visible
 
