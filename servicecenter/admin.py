@@ -17,9 +17,9 @@ from django.http import HttpRequest
 
 from . import audit
 from .access import Action, role_allows
+from .holidays import calendar_day_delete, calendar_day_save
 from .models import CalendarDay, OrgUnit, Parameter, User
 from .orgunits import orgunit_save
-from .holidays import calendar_day_delete, calendar_day_save
 from .parameters import SPECS, validate_parameter
 from .roles import Role
 from .staff import check_separation_of_duties, staff_set_roles

@@ -1,0 +1,91 @@
+"""Scope and pinned query counts: published postings are the pool every station refers from, drafts
+and every record about a person stay in the owning unit's subtree; list pages cost a fixed number
+of queries."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jobs import services
+from tests.conftest import login
+from tests.jobs.conftest import make_posting, make_seeker
+
+
+def test_published_postings_are_seen_everywhere_drafts_only_below(clerk, recruiter, users):
+    published = make_posting(clerk, recruiter, title="已发布")
+    draft = make_posting(clerk, recruiter, title="草稿岗", publish=False)
+    other = login(users["s21_clerk"])  # another district
+    assert other.get(f"/jobs/postings/{published.pk}/").status_code == 200
+    assert other.get(f"/jobs/postings/{draft.pk}/").status_code == 404
+    assert login(users["d1_sup"]).get(f"/jobs/postings/{draft.pk}/").status_code == 200
+    body = other.get("/jobs/postings/").content.decode()
+    assert "已发布" in body and "草稿岗" not in body
+    # The recruiter's page (its papers) is the owning unit's.
+    assert other.get(f"/jobs/recruiters/{recruiter.pk}/").status_code == 404
+    # Seen everywhere, changed only by the unit that collected it (and those above it).
+    assert other.post(f"/jobs/postings/{published.pk}/close/", {"reason": "x"}).status_code == 403
+    assert other.get(f"/jobs/postings/{published.pk}/edit/").status_code == 403
+    published.refresh_from_db()
+    assert published.status == "open"
+
+
+def test_seekers_and_referrals_stay_in_scope(clerk, posting, users):
+    seeker = make_seeker(clerk)
+    referral = services.referral_create(by=clerk, seeker=seeker, posting=posting)
+    sibling = login(users["s12_clerk"])
+    for url in (f"/jobs/seekers/{seeker.pk}/", f"/jobs/seekers/{seeker.pk}/matches/",
+                f"/jobs/referrals/{referral.pk}/", f"/jobs/referrals/{referral.pk}/letter.pdf"):
+        assert sibling.get(url).status_code == 404, url
+    assert seeker.number not in sibling.get("/jobs/seekers/").content.decode()
+    # From the posting's side another unit's seekers are not ranked for them.
+    assert seeker.person.name not in sibling.get(f"/jobs/postings/{posting.pk}/matches/").content.decode()
+
+
+def test_the_auditor_reads_and_changes_nothing(clerk, posting, users):
+    seeker = make_seeker(clerk)
+    auditor = login(users["auditor"])
+    assert auditor.get(f"/jobs/seekers/{seeker.pk}/").status_code == 200
+    assert auditor.post(f"/jobs/seekers/{seeker.pk}/refer/", {"posting": posting.pk}).status_code == 403
+    assert auditor.get("/jobs/seekers/new/").status_code == 403
+    assert not seeker.referrals.exists()
+
+
+def _count(client, url) -> int:  # noqa: ANN001
+    client.get(url)  # warm: the user's scope and session
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_pages_cost_a_fixed_number_of_queries(clerk, recruiter, posting):
+    client = login(clerk)
+    urls = ["/jobs/postings/", "/jobs/seekers/", "/jobs/referrals/", "/jobs/recruiters/", "/jobs/trainees/",
+            "/jobs/courses/", "/jobs/fairs/"]
+    seeker = make_seeker(clerk, name="一")
+    services.referral_create(by=clerk, seeker=seeker, posting=posting)
+    before = {url: _count(client, url) for url in urls}
+    for n in range(6):
+        s = make_seeker(clerk, name=f"多{n}")
+        services.referral_create(by=clerk, seeker=s, posting=make_posting(clerk, recruiter, title=f"岗{n}"))
+    after = {url: _count(client, url) for url in urls}
+    assert after == before
+    # Pinned: session and user, the page (related rows joined), its count when it does not fit,
+    # plus what each page adds (the filter's unit choices, the employer flags of the page's rows).
+    assert after["/jobs/seekers/"] <= 12 and after["/jobs/postings/"] <= 14 and after["/jobs/referrals/"] <= 12
+
+
+def test_detail_pages_do_not_grow_with_the_timeline(clerk, posting):
+    seeker = make_seeker(clerk)
+    client = login(clerk)
+    referral = services.referral_create(by=clerk, seeker=seeker, posting=posting)
+    url = f"/jobs/referrals/{referral.pk}/"
+    first = _count(client, url)
+    services.referral_interview(referral=referral, by=clerk, interviewed_on=referral.referred_on)
+    assert _count(client, url) <= first + 1  # the state changed (another panel's form), not per event
+    seeker_url = f"/jobs/seekers/{seeker.pk}/"
+    first = _count(client, seeker_url)
+    for n in range(3):
+        services.referral_create(by=clerk, seeker=seeker, posting=make_posting(clerk, posting.recruiter,
+                                                                               title=f"再{n}"))
+    assert _count(client, seeker_url) == first
