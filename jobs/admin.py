@@ -3,8 +3,6 @@ admin site. No job-seeker or referral (case data) is registered here."""
 
 from __future__ import annotations
 
-
-
 from servicecenter.admin import SysadminOnly, admin_site
 
 from .models import Occupation, Skill

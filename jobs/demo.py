@@ -103,7 +103,7 @@ def seed_jobs(count: int, *, write: Callable[[str], None] = print) -> str:
 
 def _demo_set(world: _World) -> None:
     rng = random.Random(11)
-    demo_clerks = [u for u in world.clerk_of.values() if u.org_unit.kind == OrgUnit.Kind.STATION]
+    demo_clerks = [u for u in world.clerk_of.values() if u.org_unit and u.org_unit.kind == OrgUnit.Kind.STATION]
     if not demo_clerks:
         return
     recruiters = _demo_recruiters(world, demo_clerks, rng)
@@ -116,7 +116,7 @@ def _demo_set(world: _World) -> None:
 
 
 def _demo_recruiters(world: _World, clerks: list[User], rng: random.Random) -> list[Recruiter]:
-    out = []
+    out: list[Recruiter] = []
     for clerk in clerks:
         employers = list(Employer.objects.filter(org_unit=clerk.org_unit).order_by("pk")[:DEMO_RECRUITERS // len(clerks) + 1])
         for employer in employers:
@@ -140,7 +140,7 @@ def _demo_postings(world: _World, recruiters: list[Recruiter], rng: random.Rando
     verified = [r for r in recruiters if r.is_verified]
     if Posting.objects.filter(recruiter__in=recruiters).exists() or not verified:
         return list(Posting.objects.filter(recruiter__in=recruiters))
-    out = []
+    out: list[Posting] = []
     for i in range(DEMO_POSTINGS):
         recruiter = verified[i % len(verified)]
         occupation, title = TITLES[(i * 7) % len(TITLES)]
@@ -230,18 +230,19 @@ def _demo_training(world: _World, clerks: list[User], rng: random.Random) -> Non
     if Course.objects.exists():
         return
     today = timezone.localdate()
-    district = clerks[0].org_unit.parent or clerks[0].org_unit
-    by = world.clerk_of.get(district.pk) or clerks[0]
+    station = clerks[0].org_unit
+    assert station is not None
+    by = clerks[0]
     specs = [("电焊工技能培训", "绍兴市技工学校", 60, 30, Decimal("1200.00")),
              ("养老护理员培训", "越城区职业培训中心", 40, 25, Decimal("800.00")),
              ("电商客服实务", "绍兴市职工学校", 24, 20, Decimal("0.00"))]
     for k, (name, provider, hours, capacity, fee) in enumerate(specs):
         with transaction.atomic():
-            course = services.course_create(by=by, org_unit=clerks[0].org_unit, name=name, provider=provider,
+            course = services.course_create(by=by, org_unit=station, name=name, provider=provider,
                                             starts_on=today - datetime.timedelta(days=10 - k * 10),
                                             ends_on=today + datetime.timedelta(days=20 + k * 5), hours=hours,
                                             capacity=capacity, fee=fee)
-            people = list(Person.objects.filter(org_unit=clerks[0].org_unit).order_by("-pk")[k * 5: k * 5 + 5])
+            people = list(Person.objects.filter(org_unit=station).order_by("-pk")[k * 5: k * 5 + 5])
             for person in people:
                 services.enrolment_create(by=clerks[0], course=course, person=person)
 

@@ -32,6 +32,12 @@ from .models import (
 )
 from .services import AREA_KINDS
 
+
+def _choices(form: forms.Form, name: str) -> Any:
+    """A choice field of ``form`` whose queryset is set per user."""
+    return form.fields[name]
+
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -63,7 +69,7 @@ class TermsField(forms.CharField):
             return "、".join(getattr(v, "name", str(v)) for v in value)
         return value
 
-    def clean(self, value: Any) -> list[Skill]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[Skill]:
         text = super().clean(value)
         found, unknown = skill_terms.terms_from_text(self.queryset.filter(is_active=True), text)
         if unknown:
@@ -178,11 +184,11 @@ class PostingForm(forms.Form):
                 "valid_from", "valid_to", "for_vulnerable")}
             kwargs["initial"]["skills"] = list(posting.skills.all())
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = area_units()
+        _choices(self, "area").queryset = area_units()
         if posting is not None:
             del self.fields["recruiter"]
         else:
-            self.fields["recruiter"].queryset = visible(Recruiter.objects.select_related("employer"), user).order_by(
+            _choices(self, "recruiter").queryset = visible(Recruiter.objects.select_related("employer"), user).order_by(
                 "employer__name")
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -244,7 +250,7 @@ class SeekerForm(forms.Form):
                 initial["certificate_number"] = person.jobless_certificate_number
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        self.fields["desired_area"].queryset = area_units()
+        _choices(self, "desired_area").queryset = area_units()
 
 
 class PhotoForm(forms.Form):
@@ -258,7 +264,7 @@ class PostingChoiceField(forms.CharField):
         super().__init__(*args, **kwargs)
         self.queryset: QuerySet[Posting] = Posting.objects.none()
 
-    def clean(self, value: Any) -> Posting | None:  # type: ignore[override]
+    def clean(self, value: Any) -> Posting | None:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
@@ -275,7 +281,7 @@ class ReferForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, seeker: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["posting"].queryset = visible(Posting.objects.all(), user)  # type: ignore[attr-defined]
+        _choices(self, "posting").queryset = visible(Posting.objects.all(), user)
 
 
 class WithdrawForm(ReasonForm):
@@ -419,12 +425,12 @@ class JoinForm(forms.Form):
     def __init__(self, *args: Any, fair: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["recruiter"].queryset = visible(
+        _choices(self, "recruiter").queryset = visible(
             Recruiter.objects.filter(status=Recruiter.Status.VERIFIED).select_related("employer"), user).order_by(
             "employer__name")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         recruiter = data.get("recruiter")
         if recruiter is None:
             return data
@@ -470,7 +476,7 @@ class FairReferForm(SeekerChoiceMixin):
 
     def __init__(self, *args: Any, fair: Any = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, fair=fair, user=user, **kwargs)
-        self.fields["posting"].queryset = visible(Posting.objects.all(), user)  # type: ignore[attr-defined]
+        _choices(self, "posting").queryset = visible(Posting.objects.all(), user)
 
 
 class RatesForm(forms.Form):
@@ -481,7 +487,7 @@ class RatesForm(forms.Form):
     as_of = _date("统计截至")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end, as_of = data.get("start"), data.get("end"), data.get("as_of")
         if start and end and end < start:
             self.add_error("end", "截止日期不能早于开始日期。")

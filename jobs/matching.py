@@ -36,7 +36,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -386,7 +386,7 @@ def postings_for(seeker: Seeker, queryset: QuerySet[Posting], limit: int = 20,
     rows = list(rank_postings(queryset, s, today).select_related("recruiter__employer", "area", "occupation")[:limit])
     facts = posting_facts(rows, today)
     names = Names.load({f.area_id for f in facts.values()} | {seeker.org_unit_id})
-    return [Match(row, row.score, explain(s, facts[row.pk], names), n) for n, row in enumerate(rows, start=1)], s
+    return [Match(row, cast(Any, row).score, explain(s, facts[row.pk], names), n) for n, row in enumerate(rows, start=1)], s
 
 
 def seekers_for(posting: Posting, queryset: QuerySet[Seeker], limit: int = 20,
@@ -411,7 +411,7 @@ def seekers_for(posting: Posting, queryset: QuerySet[Seeker], limit: int = 20,
             desired_area_ids=subtrees.get(row.desired_area_id) if row.desired_area_id else None,
             preference=row.employment_type, monthly_floor=row.desired_monthly_wage,
             hourly_floor=row.desired_hourly_wage, age=age_on(row.person.birth_date, today))
-        out.append(Match(row, row.score, explain(s, p, names), n))
+        out.append(Match(row, cast(Any, row).score, explain(s, p, names), n))
     return out
 
 

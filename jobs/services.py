@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -66,6 +66,13 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+def _unit_of(by: User) -> OrgUnit:
+    """The acting user's unit (every case role has one; ``require`` has refused anyone else)."""
+    if by.org_unit is None:
+        raise PermissionDenied("您不属于任何单位，不能办理。")
+    return by.org_unit
+
+
 def _fail(message: str, field: str | None = None, code: str = "invalid") -> None:
     raise ValidationError({field: message} if field else message, code=code)
 
@@ -82,6 +89,10 @@ def _raise_all(errors: dict[str, str]) -> None:
         raise ValidationError(errors)
 
 
+def _label(model: Any, name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
 def _event(obj: Any, kind: str, label: str, by: User, note: str = "", **audit_kw: Any) -> None:
     timeline.record(obj.events, kind, label=label, by=by, note=note, **audit_kw)
 
@@ -95,8 +106,8 @@ def recruiter_register(*, by: User, employer: Employer, contact_person: str, con
     """用工单位登记: the core employer, with who recruits for it. Its papers follow."""
     if not visible(Employer.objects.filter(pk=employer.pk), by).exists():
         _fail("请选择本单位可见的用人单位。", "employer")
-    unit = by.org_unit
     require(by, MANAGE, employer)
+    unit = _unit_of(by)
     existing = Recruiter.objects.filter(employer=employer).select_related("org_unit").first()
     if existing is not None:
         _fail(f"该单位已由{existing.org_unit}登记为用工单位。", "employer")
@@ -267,7 +278,7 @@ def _apply_posting(posting: Posting, data: dict[str, Any]) -> list[str]:
         value = data[name]
         field = Posting._meta.get_field(name)
         # Foreign keys by id: a new posting has no related object to read yet.
-        current = getattr(posting, field.attname, None)
+        current = getattr(posting, getattr(field, "attname", name), None)
         if current != (value.pk if field.is_relation and value is not None else value):
             setattr(posting, name, value)
             changed.append(name)
@@ -277,12 +288,13 @@ def _apply_posting(posting: Posting, data: dict[str, Any]) -> list[str]:
 def _set_skills(obj: Posting | Seeker, skills: Iterable[Skill] | None) -> bool:
     if skills is None:
         return False
-    skills = list(skills)
+    chosen: list[Skill] = list(skills)
     before = set(obj.skills.values_list("pk", flat=True))
-    if before == {s.pk for s in skills}:
+    if before == {k.pk for k in chosen}:
         return False
-    obj.skills.set(skills)
-    obj.skill_names = names(sorted(skills, key=lambda s: (s.order, s.pk)))[:300]
+    obj.skills.set(chosen)
+    in_order = sorted(chosen, key=lambda k: (k.order, k.pk))  # the list's order
+    obj.skill_names = names(in_order)[:300]
     obj.save(update_fields=["skill_names"])
     return True
 
@@ -318,7 +330,7 @@ def posting_update(*, posting: Posting, by: User, **data: Any) -> Posting:
         changed.append("skills")
     posting.wording_ok = True
     POSTING_FLOW.advance(posting, by, step, update_fields=[c for c in changed if c != "skills"] + ["wording_ok"],
-                         note="修改：" + "、".join(str(Posting._meta.get_field(c).verbose_name) for c in changed)
+                         note="修改：" + "、".join(_label(Posting, c) for c in changed)
                          if changed else "未改动", audit_detail=",".join(changed))
     return posting
 
@@ -447,7 +459,7 @@ def _set_certificate(person: Person, by: User, data: dict[str, Any]) -> None:
 @transaction.atomic
 def seeker_register(*, by: User, person: Person, org_unit: OrgUnit | None = None, **data: Any) -> Seeker:
     """求职登记: a person in the user's scope, with what they can do and what they look for."""
-    unit = org_unit or by.org_unit
+    unit = org_unit or _unit_of(by)
     require(by, SEEKERS, unit)
     if not visible(Person.objects.filter(pk=person.pk), by).exists():
         _fail("请选择本单位可见的职工（他处登记的职工请先按身份证号关联）。", "person")
@@ -486,7 +498,7 @@ def seeker_update(*, seeker: Seeker, by: User, **data: Any) -> Seeker:
     if _set_skills(seeker, skills):
         changed.append("skills")
     SEEKER_FLOW.advance(seeker, by, step, update_fields=[c for c in changed if c != "skills"],
-                        note="修改：" + "、".join(str(Seeker._meta.get_field(c).verbose_name) for c in changed)
+                        note="修改：" + "、".join(_label(Seeker, c) for c in changed)
                         if changed else "未改动", audit_detail=",".join(changed))
     return seeker
 
@@ -563,7 +575,7 @@ def referral_create(*, by: User, seeker: Seeker, posting: Posting | None, note: 
     open_one = Referral.objects.filter(seeker=seeker, posting=posting, status__in=Referral.AWAITING).first()
     if open_one is not None:
         _fail(f"已推荐过该岗位（{open_one.number}），尚待单位反馈。", "posting")
-    unit = by.org_unit
+    unit = _unit_of(by)
     referral = Referral(number=case_number("TJ", unit, today.year), org_unit=unit, seeker=seeker, posting=posting,
                         fair=fair, referred_on=today, referred_by=by, note=(note or "").strip()[:200],
                         flags=flags_of(posting), employment_type=posting.employment_type)
@@ -654,9 +666,16 @@ def referral_hire(*, referral: Referral, by: User, start_date: datetime.date | N
         fill = POSTING_FLOW.check(posting, by, "fill")
         POSTING_FLOW.advance(posting, by, fill, note=f"已录用{posting.hired_count}人，招满（{referral.number}）")
     if posting.employment_type == EmploymentType.FULL_TIME and seeker.status == Seeker.Status.SEEKING:
-        place = SEEKER_FLOW.check(seeker, by, "place")
-        SEEKER_FLOW.advance(seeker, by, place, note=f"经{referral.number}推荐在{posting.recruiter}就业")
+        seeker_place(seeker=seeker, by=by, note=f"经{referral.number}推荐在{posting.recruiter}就业")
     return referral
+
+
+@transaction.atomic
+def seeker_place(*, seeker: Seeker, by: User, note: str = "") -> Seeker:
+    """已就业: taken by ``referral_hire`` when a full-time hire is recorded."""
+    step = SEEKER_FLOW.begin(seeker, by, "place")
+    SEEKER_FLOW.advance(seeker, by, step, note=(note or "").strip())
+    return seeker
 
 
 @transaction.atomic
@@ -767,7 +786,7 @@ def discount_for(course: Course, person: Person) -> Discount:
 def course_create(*, by: User, org_unit: OrgUnit | None = None, name: str, provider: str,
                   starts_on: datetime.date | None, ends_on: datetime.date | None, hours: int | None,
                   capacity: int | None, fee: Decimal | None, discount_percent: Decimal | None = None) -> Course:
-    unit = org_unit or by.org_unit
+    unit = org_unit or _unit_of(by)
     require(by, TRAIN, unit)
     errors: dict[str, str] = {}
     if not (name or "").strip():
@@ -791,7 +810,7 @@ def course_create(*, by: User, org_unit: OrgUnit | None = None, name: str, provi
     if discount_percent < 0 or discount_percent > 100:
         errors["discount_percent"] = "减免比例应在0至100之间。"
     _raise_all(errors)
-    assert starts_on is not None and ends_on is not None and fee is not None
+    assert starts_on is not None and ends_on is not None and fee is not None and hours and capacity
     course = Course.objects.create(number=case_number("PX", unit, starts_on.year), org_unit=unit, name=name.strip()[:100],
                                    provider=provider.strip()[:100], starts_on=starts_on, ends_on=ends_on, hours=hours,
                                    capacity=capacity, fee=fee.quantize(CENT), discount_percent=discount_percent,
@@ -821,7 +840,7 @@ def enrolment_create(*, by: User, course: Course, person: Person | None) -> Enro
             enrolment.save()
     except IntegrityError:
         _fail(f"{person.name}已报名该课程。", "person")
-    person_link(person=person, org_unit=by.org_unit, by=by)
+    person_link(person=person, org_unit=_unit_of(by), by=by)
     _event(enrolment, "enrol", "报名", by, note=f"学费{enrolment.fee:.2f}元"
            + (f"，{discount.label}，减免{discount.amount:.2f}元" if discount.applies else "")
            + f"，实缴{enrolment.payable:.2f}元", audit_event=audit.Event.CREATE)
@@ -894,7 +913,7 @@ def course_cancel(*, course: Course, by: User, reason: str) -> Course:
 @transaction.atomic
 def fair_create(*, by: User, org_unit: OrgUnit | None = None, name: str, held_on: datetime.date | None,
                 place: str, note: str = "") -> JobFair:
-    unit = org_unit or by.org_unit
+    unit = org_unit or _unit_of(by)
     require(by, MANAGE, unit)
     errors: dict[str, str] = {}
     if not (name or "").strip():

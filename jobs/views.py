@@ -3,7 +3,7 @@ Changes are POST-only; a refused step comes back at its form's field with the in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +20,7 @@ from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import add_service_error
 from servicecenter.listing import list_page
-from servicecenter.models import Employer, OrgUnit, Person
+from servicecenter.models import Employer, OrgUnit, Person, User
 from servicecenter.pdf import print_record
 from servicecenter.people import person_search
 from servicecenter.steps import Panel, Step, StepPage
@@ -47,6 +47,16 @@ from .workflow import (
 )
 
 
+class Request(HttpRequest):
+    """Every page here is behind the login (LoginRequiredMiddleware): the user is a staff account."""
+
+    user: User
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
 def _flags_for(rows: list[Any], employer_id: Any) -> None:
     """Put each row's employer flags (欠薪 …) on it as ``.flags``: one call for the page."""
     flags = registry.employer_flags(employer_id(r) for r in rows)
@@ -63,7 +73,7 @@ def _panels(page: StepPage, obj: Any, user: Any, bound: dict[str, Any] | None) -
 
 
 @require_safe
-def posting_list(request: HttpRequest) -> HttpResponse:
+def posting_list(request: Request) -> HttpResponse:
     """岗位: the pool every station refers from (published postings of every unit, drafts of one's own)."""
     require(request.user, Action.VIEW)
     filterset = PostingFilter(request.GET or None, queryset=selectors.postings_for(request.user), user=request.user)
@@ -76,13 +86,13 @@ def posting_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def posting_export(request: HttpRequest) -> HttpResponse:
+def posting_export(request: Request) -> HttpResponse:
     require(request.user, EXPORT)
     return export_or_enqueue(request, registers.POSTING_EXPORT)
 
 
 @require_safe
-def seeker_list(request: HttpRequest) -> HttpResponse:
+def seeker_list(request: Request) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = SeekerFilter(request.GET or None, queryset=selectors.seekers_for(request.user), user=request.user)
     page = list_page(request, filterset.qs)
@@ -93,14 +103,14 @@ def seeker_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def seeker_export(request: HttpRequest) -> HttpResponse:
+def seeker_export(request: Request) -> HttpResponse:
     require(request.user, EXPORT)
     filterset = SeekerFilter(request.GET or None, queryset=Seeker.objects.none(), user=request.user)
     return export_or_enqueue(request, registers.SEEKER_EXPORT, period=filterset.period_label())
 
 
 @require_safe
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: Request) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = ReferralFilter(request.GET or None, queryset=selectors.referrals_for(request.user), user=request.user)
     page = list_page(request, filterset.qs)
@@ -111,14 +121,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def referral_export(request: HttpRequest) -> HttpResponse:
+def referral_export(request: Request) -> HttpResponse:
     require(request.user, EXPORT)
     filterset = ReferralFilter(request.GET or None, queryset=Referral.objects.none(), user=request.user)
     return export_or_enqueue(request, registers.REFERRAL_EXPORT, period=filterset.period_label())
 
 
 @require_safe
-def recruiter_list(request: HttpRequest) -> HttpResponse:
+def recruiter_list(request: Request) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.recruiters_for(request.user).annotate(
         open_postings=Count("postings", filter=Q(postings__status=Posting.Status.OPEN)))
@@ -132,7 +142,7 @@ def recruiter_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def course_list(request: HttpRequest) -> HttpResponse:
+def course_list(request: Request) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.courses_for(request.user).annotate(
         taken=Count("enrolments", filter=~Q(enrolments__status=Enrolment.Status.DROPPED)))
@@ -142,7 +152,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def trainee_list(request: HttpRequest) -> HttpResponse:
+def trainee_list(request: Request) -> HttpResponse:
     """培训登记: every enrolment the user may see, with the fee and the discount line."""
     require(request.user, Action.VIEW)
     filterset = EnrolmentFilter(request.GET or None, queryset=selectors.enrolments_for(request.user),
@@ -155,14 +165,14 @@ def trainee_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def trainee_export(request: HttpRequest) -> HttpResponse:
+def trainee_export(request: Request) -> HttpResponse:
     require(request.user, EXPORT)
     filterset = EnrolmentFilter(request.GET or None, queryset=Enrolment.objects.none(), user=request.user)
     return export_or_enqueue(request, registers.TRAINEE_EXPORT, period=filterset.period_label())
 
 
 @require_safe
-def fair_list(request: HttpRequest) -> HttpResponse:
+def fair_list(request: Request) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.fairs_for(request.user).annotate(n_recruiters=Count("recruiters", distinct=True),
                                                     n_attendees=Count("attendees", distinct=True),
@@ -173,7 +183,7 @@ def fair_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def rates(request: HttpRequest) -> HttpResponse:
+def rates(request: Request) -> HttpResponse:
     """中介成功率 per unit: the user's unit and each unit directly below it, for a cohort of
     referrals (by referral date) counted as of a date."""
     user = request.user
@@ -192,7 +202,7 @@ def rates(request: HttpRequest) -> HttpResponse:
 # --- recruiters --------------------------------------------------------------------------------------------
 
 
-def recruiter_new(request: HttpRequest) -> HttpResponse:
+def recruiter_new(request: Request) -> HttpResponse:
     require(request.user, MANAGE)
     initial = {}
     employer_pk = request.GET.get("employer", "")
@@ -222,7 +232,7 @@ def _at_credit_code(form: forms.RecruiterForm, exc: ValidationError) -> None:
     add_service_error(form, exc)
 
 
-def _recruiter(request: HttpRequest, pk: int) -> Recruiter:
+def _recruiter(request: Request, pk: int) -> Recruiter:
     return get_visible_or_404(Recruiter.objects.select_related("employer", "org_unit", "verified_by"),
                               request.user, pk=pk)
 
@@ -244,13 +254,13 @@ RECRUITER_PAGE = StepPage(
 
 
 @require_safe
-def recruiter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def recruiter_detail(request: Request, pk: int) -> HttpResponse:
     return _recruiter_page(request, _recruiter(request, pk))
 
 
 def _recruiter_page(request: HttpRequest, recruiter: Recruiter, bound: dict[str, Any] | None = None,
                     paper_form: forms.PaperForm | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     panels, offered = _panels(RECRUITER_PAGE, recruiter, user, bound)
     postings = list(selectors.postings_for(user).filter(recruiter=recruiter)[:50])
     flags = registry.employer_flags([recruiter.employer_id]).get(recruiter.employer_id, [])
@@ -264,7 +274,7 @@ def _recruiter_page(request: HttpRequest, recruiter: Recruiter, bound: dict[str,
 
 
 @require_POST
-def recruiter_add_paper(request: HttpRequest, pk: int) -> HttpResponse:
+def recruiter_add_paper(request: Request, pk: int) -> HttpResponse:
     recruiter = _recruiter(request, pk)
     require(request.user, MANAGE, recruiter)
     form = forms.PaperForm(request.POST, request.FILES)
@@ -283,7 +293,7 @@ def recruiter_add_paper(request: HttpRequest, pk: int) -> HttpResponse:
 # --- postings ------------------------------------------------------------------------------------------------
 
 
-def posting_new(request: HttpRequest) -> HttpResponse:
+def posting_new(request: Request) -> HttpResponse:
     require(request.user, MANAGE)
     if request.method == "POST":
         form = forms.PostingForm(request.POST, user=request.user)
@@ -309,12 +319,12 @@ def posting_new(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/posting_form.html", {"form": form, "title": "岗位登记", "here": "postings", "new": True})
 
 
-def _posting(request: HttpRequest, pk: int) -> Posting:
+def _posting(request: Request, pk: int) -> Posting:
     return get_visible_or_404(Posting.objects.select_related("recruiter__employer", "occupation", "area", "org_unit",
                                                              "created_by"), request.user, pk=pk)
 
 
-def posting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def posting_edit(request: Request, pk: int) -> HttpResponse:
     posting = _posting(request, pk)
     require(request.user, MANAGE, posting)
     refusal = POSTING_FLOW.refusal(posting, request.user, "edit")
@@ -357,12 +367,12 @@ POSTING_PAGE = StepPage(
 
 
 @require_safe
-def posting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def posting_detail(request: Request, pk: int) -> HttpResponse:
     return _posting_page(request, _posting(request, pk))
 
 
 def _posting_page(request: HttpRequest, posting: Posting, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     panels, offered = _panels(POSTING_PAGE, posting, user, bound)
     referrals = list(selectors.referrals_for(user).filter(posting=posting)[:50])
     return render(request, "jobs/posting_detail.html", {
@@ -374,7 +384,7 @@ def _posting_page(request: HttpRequest, posting: Posting, bound: dict[str, Any] 
 
 
 @require_safe
-def posting_matches(request: HttpRequest, pk: int) -> HttpResponse:
+def posting_matches(request: Request, pk: int) -> HttpResponse:
     """求职者 ranked for this posting (those the user may see), each score explained."""
     posting = _posting(request, pk)
     rows = matching.seekers_for(posting, visible(Seeker.objects.all(), request.user))
@@ -385,7 +395,7 @@ def posting_matches(request: HttpRequest, pk: int) -> HttpResponse:
 # --- seekers --------------------------------------------------------------------------------------------------
 
 
-def seeker_new(request: HttpRequest) -> HttpResponse:
+def seeker_new(request: Request) -> HttpResponse:
     """求职登记 for a person: ``?person=<pk>`` (from the person page, or picked here by search)."""
     user = request.user
     require(user, SEEKERS)
@@ -417,11 +427,11 @@ def seeker_new(request: HttpRequest) -> HttpResponse:
                                                      "here": "seekers"})
 
 
-def _seeker(request: HttpRequest, pk: int) -> Seeker:
+def _seeker(request: Request, pk: int) -> Seeker:
     return get_visible_or_404(Seeker.objects.select_related(*selectors.SEEKER_RELATED, "photo"), request.user, pk=pk)
 
 
-def seeker_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def seeker_edit(request: Request, pk: int) -> HttpResponse:
     seeker = _seeker(request, pk)
     require(request.user, SEEKERS, seeker)
     refusal = SEEKER_FLOW.refusal(seeker, request.user, "edit")
@@ -459,13 +469,13 @@ SEEKER_PAGE = StepPage(
 
 
 @require_safe
-def seeker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def seeker_detail(request: Request, pk: int) -> HttpResponse:
     return _seeker_page(request, _seeker(request, pk))
 
 
 def _seeker_page(request: HttpRequest, seeker: Seeker, bound: dict[str, Any] | None = None,
                  refer_form: forms.ReferForm | None = None, photo_form: forms.PhotoForm | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     panels, offered = _panels(SEEKER_PAGE, seeker, user, bound)
     if "refer" in offered or refer_form is not None:
         form = refer_form or forms.ReferForm(user=user, seeker=seeker, auto_id="id_refer_%s")
@@ -482,7 +492,7 @@ def _seeker_page(request: HttpRequest, seeker: Seeker, bound: dict[str, Any] | N
 
 
 @require_POST
-def seeker_refer(request: HttpRequest, pk: int) -> HttpResponse:
+def seeker_refer(request: Request, pk: int) -> HttpResponse:
     """推荐 from the seeker page (a posting number) or from the matches (a posting's id): on
     success, the referral and its letter."""
     seeker = _seeker(request, pk)
@@ -500,13 +510,13 @@ def seeker_refer(request: HttpRequest, pk: int) -> HttpResponse:
     if from_matches:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("jobs:seeker_matches", pk=seeker.pk)
     return _seeker_page(request, seeker, refer_form=form)
 
 
 @require_POST
-def seeker_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def seeker_photo(request: Request, pk: int) -> HttpResponse:
     seeker = _seeker(request, pk)
     require(request.user, SEEKERS, seeker)
     form = forms.PhotoForm(request.POST, request.FILES)
@@ -522,7 +532,7 @@ def seeker_photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def seeker_matches(request: HttpRequest, pk: int) -> HttpResponse:
+def seeker_matches(request: Request, pk: int) -> HttpResponse:
     """岗位 ranked for this seeker, each score explained factor by factor."""
     seeker = _seeker(request, pk)
     rows, facts = matching.postings_for(seeker, visible(Posting.objects.all(), request.user))
@@ -540,7 +550,7 @@ def seeker_matches(request: HttpRequest, pk: int) -> HttpResponse:
 # --- referrals ------------------------------------------------------------------------------------------------
 
 
-def _referral(request: HttpRequest, pk: int) -> Referral:
+def _referral(request: Request, pk: int) -> Referral:
     return get_visible_or_404(Referral.objects.select_related(
         "seeker__person", "posting__recruiter__employer", "posting__area", "posting__occupation", "org_unit",
         "referred_by", "fair"), request.user, pk=pk)
@@ -569,12 +579,12 @@ REFERRAL_PAGE = StepPage(
 
 
 @require_safe
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_detail(request: Request, pk: int) -> HttpResponse:
     return _referral_page(request, _referral(request, pk))
 
 
 def _referral_page(request: HttpRequest, referral: Referral, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     panels, _ = _panels(REFERRAL_PAGE, referral, user, bound)
     employer_id = referral.posting.recruiter.employer_id
     return render(request, "jobs/referral_detail.html", {
@@ -585,7 +595,7 @@ def _referral_page(request: HttpRequest, referral: Referral, bound: dict[str, An
 
 
 @require_safe
-def referral_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def referral_letter(request: Request, pk: int) -> HttpResponse:
     """介绍信 with its return slip (回执) for the employer."""
     referral = _referral(request, pk)
     return print_record(request, record=referral, template=registers.LETTER_TEMPLATE,
@@ -596,7 +606,7 @@ def referral_letter(request: HttpRequest, pk: int) -> HttpResponse:
 # --- training --------------------------------------------------------------------------------------------
 
 
-def course_new(request: HttpRequest) -> HttpResponse:
+def course_new(request: Request) -> HttpResponse:
     require(request.user, TRAIN)
     if request.method == "POST":
         form = forms.CourseForm(request.POST)
@@ -613,7 +623,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/form.html", {"form": form, "title": "开设培训课程", "here": "courses"})
 
 
-def _course(request: HttpRequest, pk: int) -> Course:
+def _course(request: Request, pk: int) -> Course:
     return get_visible_or_404(Course.objects.select_related("org_unit"), request.user, pk=pk)
 
 
@@ -633,12 +643,12 @@ COURSE_PAGE = StepPage(
 
 
 @require_safe
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def course_detail(request: Request, pk: int) -> HttpResponse:
     return _course_page(request, _course(request, pk))
 
 
 def _course_page(request: HttpRequest, course: Course, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     panels, _ = _panels(COURSE_PAGE, course, user, bound)
     enrolments = list(selectors.enrolments_for(user).filter(course=course).order_by("id")[:200])
     return render(request, "jobs/course_detail.html", {
@@ -647,7 +657,7 @@ def _course_page(request: HttpRequest, course: Course, bound: dict[str, Any] | N
     })
 
 
-def _enrolment(request: HttpRequest, pk: int) -> Enrolment:
+def _enrolment(request: Request, pk: int) -> Enrolment:
     return get_visible_or_404(Enrolment.objects.select_related("course__org_unit", "person", "org_unit", "enrolled_by"),
                               request.user, pk=pk)
 
@@ -669,12 +679,12 @@ ENROLMENT_PAGE = StepPage(
 
 
 @require_safe
-def enrolment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enrolment_detail(request: Request, pk: int) -> HttpResponse:
     return _enrolment_page(request, _enrolment(request, pk))
 
 
 def _enrolment_page(request: HttpRequest, enrolment: Enrolment, bound: dict[str, Any] | None = None) -> HttpResponse:
-    panels, _ = _panels(ENROLMENT_PAGE, enrolment, request.user, bound)
+    panels, _ = _panels(ENROLMENT_PAGE, enrolment, _user(request), bound)
     return render(request, "jobs/enrolment_detail.html", {
         "e": enrolment, "panels": panels, "required_hours": required_hours(enrolment),
         "events": enrolment.events.select_related("by"), "here": "trainees",
@@ -684,7 +694,7 @@ def _enrolment_page(request: HttpRequest, enrolment: Enrolment, bound: dict[str,
 # --- fairs ------------------------------------------------------------------------------------------------
 
 
-def fair_new(request: HttpRequest) -> HttpResponse:
+def fair_new(request: Request) -> HttpResponse:
     require(request.user, MANAGE)
     if request.method == "POST":
         form = forms.FairForm(request.POST)
@@ -701,7 +711,7 @@ def fair_new(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/form.html", {"form": form, "title": "登记招聘洽谈会", "here": "fairs"})
 
 
-def _fair(request: HttpRequest, pk: int) -> JobFair:
+def _fair(request: Request, pk: int) -> JobFair:
     return get_visible_or_404(JobFair.objects.select_related("org_unit"), request.user, pk=pk)
 
 
@@ -725,12 +735,12 @@ FAIR_PAGE = StepPage(
 
 
 @require_safe
-def fair_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def fair_detail(request: Request, pk: int) -> HttpResponse:
     return _fair_page(request, _fair(request, pk))
 
 
 def _fair_page(request: HttpRequest, fair: JobFair, bound: dict[str, Any] | None = None) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     panels, _ = _panels(FAIR_PAGE, fair, user, bound)
     return render(request, "jobs/fair_detail.html", {
         "fair": fair, "panels": panels, "here": "fairs",
