@@ -15,7 +15,8 @@ reading the same rows from the same database through the same queryset:
 Goals (issue "proof at scale"): register throughput ≥ 0.9 × raw; register peak RSS ≤ iterate peak
 RSS + 25 MB. The django-import-export ratios are printed for reference.
 
-``--register petitions`` does the same for the 信访接待登记汇总表 (iterate, raw, register; no
+``--register seekers`` does the same for the 求职登记表 (jobs; ``seed_demo --count jobs=N``), and
+``--register petitions`` for the 信访接待登记汇总表 (iterate, raw, register; no
 django-import-export: its columns are computed in the query). ``--job`` measures instead the whole
 background path at the database's size: request → ``ExportJob`` → a ``manage.py db_worker --batch``
 process → progress polls → download → rows read back; with the worker's time, rows/s and peak RSS
@@ -56,7 +57,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MODES = ("iterate", "raw", "register", "import_export")
 TIME_GOAL = 0.9  # register throughput / raw throughput
 MEMORY_GOAL_MB = 25.0  # register peak RSS − iterate peak RSS
-REGISTERS = ("people", "petitions")
+REGISTERS = ("people", "petitions", "seekers")
+NAMES = {"people": "people export", "petitions": "petition export", "seekers": "seeker export"}
 PETITION_SOURCE = "petitions.petitions"
 
 
@@ -127,6 +129,10 @@ def export_rows(kind: str, user: Any, params: Any = None) -> tuple[Any, Any]:
     """(register, queryset) exactly as the export of that list builds them for ``user``."""
     from servicecenter.exportjobs import PERSON_EXPORT
 
+    if kind == "seekers":
+        from servicecenter.exportjobs import get_source
+
+        return get_source("jobs.seekers").build(user, params)
     source = PERSON_EXPORT if kind == "people" else petition_source()
     if hasattr(source, "build"):  # the proposed ExportSource.build()
         return source.build(user, params)
@@ -213,6 +219,15 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
     _setup_django()
     from servicecenter.models import Person
 
+    if kind == "seekers":
+        from jobs.models import Seeker
+
+        have = Seeker.objects.count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--scale", str(rows),
+                            "--count", f"jobs={rows}"], check=True)
+            have = Seeker.objects.count()
+        return have
     if kind == "petitions":
         from petitions.models import Petition
 
@@ -268,10 +283,10 @@ def main() -> int:
         return job_run(args.register, args.timeout, args.json)
     have = ensure_rows(args.rows, args.seed, args.register)
     if have < args.rows:
-        what = "名职工" if args.register == "people" else "件信访"
+        what = {"people": "名职工", "petitions": "件信访", "seekers": "名求职者"}[args.register]
+        how = {"people": "--scale ", "petitions": "--count petitions=", "seekers": "--count jobs="}[args.register]
         print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
-              f"{'--scale ' if args.register == 'people' else '--count petitions='}{args.rows}`（或加 --seed）。",
-              file=sys.stderr)
+              f"{how}{args.rows}`（或加 --seed）。", file=sys.stderr)
         return 2
     from django.db import connection
 
@@ -360,7 +375,7 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     user = User.objects.get(username="city_sup")
     _, queryset = export_rows(kind, user)
     expected = queryset.count()
-    name = "people export (background)" if kind == "people" else "petition export (background)"
+    name = f"{NAMES[kind]} (background)"
     print(f"{name}: {expected:,} rows; iteration baseline first", flush=True)
     base = run_child("iterate", expected, timeout, kind)
     if "error" in base:
@@ -371,10 +386,14 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     client = Client()
     client.force_login(user)
     client.get("/exports/")  # warm up: URLconf, middleware, templates (not part of the figure)
-    source = PERSON_EXPORT if kind == "people" else petition_source()
-    own_view = kind == "people" or type(source).__name__ != "BenchPetitionExport"
+    from servicecenter.exportjobs import get_source
+
+    source = {"people": PERSON_EXPORT, "seekers": None}.get(kind) or (
+        get_source("jobs.seekers") if kind == "seekers" else petition_source())
+    own_view = kind != "petitions" or type(source).__name__ != "BenchPetitionExport"
     below = not has_more_than(queryset, background_threshold(user))
-    url = "/people/export.xlsx" if kind == "people" else "/petitions/export.xlsx"
+    url = {"people": "/people/export.xlsx", "petitions": "/petitions/export.xlsx",
+           "seekers": "/jobs/seekers/export.xlsx"}[kind]
     started = time.perf_counter()
     if own_view and not below:
         response = client.get(url)
@@ -475,7 +494,7 @@ def goals(results: dict[str, dict], kind: str = "people") -> dict[str, bool]:
     when other work shares the machine."""
     ok = {m: r for m, r in results.items() if "error" not in r}
     verdicts: dict[str, bool] = {}
-    name = "people export" if kind == "people" else "petition export"
+    name = NAMES[kind]
     print()
     reg, raw, base = ok.get("register"), ok.get("raw"), ok.get("iterate")
     if reg and raw:

@@ -10,8 +10,11 @@
 #               when the data is there; about 2 + 2.5 minutes on an empty database)
 # 2. lists      people list at $ROWS people: ours against raw SQL and Django admin, deep pages
 # 3. petitions  petition list at $PETITIONS cases: city and station, filtered and not, deep pages
+# 3b. matching  就业援助 at $SEEKERS seekers and $SEEKERS/5 open postings: top 20 in SQL vs all in Python;
+#               the seeker list (bench/jobs_bench.py)
 # 4. export     people register at $ROWS rows: ours, raw openpyxl, django-import-export (memory too)
 # 5. petition-export  petition register at $PETITIONS rows: ours against raw openpyxl
+#    seeker-export    求职登记表 at $SEEKERS rows: ours against raw openpyxl
 # 6. jobs       both registers through the background path (request → db_worker → file)
 # 7. pdf        the person card in Chinese against the same page in Latin text
 #
@@ -24,8 +27,9 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 ROWS=${ROWS:-1000000}
 PETITIONS=${PETITIONS:-1000000}
+SEEKERS=${SEEKERS:-100000}  # 就业援助: seekers, and SEEKERS / 5 = 20,000 open postings
 RUNS=${RUNS:-11}
-ONLY=${ONLY:-seed lists petitions export petition-export jobs pdf}
+ONLY=${ONLY:-seed lists petitions matching export petition-export seeker-export jobs pdf}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-full.XXXXXX")}
 mkdir -p "$OUT"
 
@@ -66,14 +70,19 @@ echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576
 if wanted seed; then
     # seed_demo refuses to write demo data with DEBUG off.
     step seed bash -c 'set -e; "$1" manage.py migrate --noinput -v1 | tail -n 3
-        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --count petitions="$3"' _ "$PY" "$ROWS" "$PETITIONS"
+        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count jobs="$4"' \
+        _ "$PY" "$ROWS" "$PETITIONS" "$SEEKERS"
 fi
 wanted lists && step lists "$PY" bench/list_pages.py --rows "$ROWS" --runs "$RUNS" --no-seed --json "$OUT/lists.json"
 wanted petitions && step petitions "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" \
     --runs "$RUNS" --no-seed --json "$OUT/petitions.json"
+wanted matching && step matching "$PY" bench/jobs_bench.py --seekers "$SEEKERS" --rows "$ROWS" --runs "$RUNS" \
+    --no-seed --json "$OUT/matching.json"
 wanted export && step export "$PY" bench/export_bench.py --rows "$ROWS" --json "$OUT/export.json"
 wanted petition-export && step petition-export "$PY" bench/export_bench.py --register petitions \
     --rows "$PETITIONS" --json "$OUT/petition-export.json"
+wanted seeker-export && step seeker-export "$PY" bench/export_bench.py --register seekers \
+    --rows "$SEEKERS" --json "$OUT/seeker-export.json"
 if wanted jobs; then
     step job-people "$PY" bench/export_bench.py --job --json "$OUT/job-people.json"
     step job-petitions "$PY" bench/export_bench.py --job --register petitions --json "$OUT/job-petitions.json"

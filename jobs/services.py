@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from servicecenter import audit, clocks, registry, timeline
-from servicecenter.access import can, require, visible
+from servicecenter.access import require, visible
 from servicecenter.attachments import attachment_add
 from servicecenter.employers import employer_link
 from servicecenter.models import Employer, OrgUnit, Person, User
@@ -662,9 +662,11 @@ def referral_hire(*, referral: Referral, by: User, start_date: datetime.date | N
         _fail(f"{seeker.person.name}已有全日制就业，不能同时登记第二份全日制就业。", "start_date")
     Posting.objects.filter(pk=posting.pk).update(hired_count=F("hired_count") + 1)
     posting.refresh_from_db(fields=["hired_count"])
-    if posting.status == Posting.Status.OPEN and posting.hired_count >= posting.openings and can(by, MANAGE, posting):
-        fill = POSTING_FLOW.check(posting, by, "fill")
-        POSTING_FLOW.advance(posting, by, fill, note=f"已录用{posting.hired_count}人，招满（{referral.number}）")
+    if posting.status == Posting.Status.OPEN and posting.hired_count >= posting.openings:
+        # A consequence of the hire, whichever unit referred (the posting row is locked above): not
+        # a step the referring clerk takes on another unit's posting, so no ``check`` here.
+        POSTING_FLOW.advance(posting, by, POSTING_FLOW.transition("fill"),
+                             note=f"已录用{posting.hired_count}人，招满（{referral.number}）")
     if posting.employment_type == EmploymentType.FULL_TIME and seeker.status == Seeker.Status.SEEKING:
         seeker_place(seeker=seeker, by=by, note=f"经{referral.number}推荐在{posting.recruiter}就业")
     return referral

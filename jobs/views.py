@@ -27,7 +27,7 @@ from servicecenter.steps import Panel, Step, StepPage
 
 from . import forms, matching, registers, selectors, services, summary
 from .filters import EnrolmentFilter, PostingFilter, RecruiterFilter, ReferralFilter, SeekerFilter
-from .models import Course, Enrolment, JobFair, Paper, Posting, Recruiter, Referral, Seeker
+from .models import Course, Education, Enrolment, JobFair, Paper, Posting, Recruiter, Referral, Seeker
 from .workflow import (
     COURSE_FLOW,
     ENROLMENT_FLOW,
@@ -51,6 +51,12 @@ class Request(HttpRequest):
     """Every page here is behind the login (LoginRequiredMiddleware): the user is a staff account."""
 
     user: User
+
+
+SEX = dict(Person.Sex.choices)
+EDUCATION = dict(Education.choices)
+SEEKER_STATUS = dict(Seeker.Status.choices)
+CERTIFICATE = dict(Person.JoblessCertificate.choices)
 
 
 def _user(request: HttpRequest) -> User:
@@ -80,7 +86,7 @@ def posting_list(request: Request) -> HttpResponse:
     page = list_page(request, filterset.qs)
     _flags_for(page.items, lambda p: p.recruiter.employer_id)
     return render(request, "jobs/posting_list.html", {
-        "filter": filterset, "page": page, "query": page.query, "here": "postings",
+        "filter": filterset, "page": page, "query": page.query, "here": "postings", "detail": reverse("jobs:postings"),
         "can_export": can(request.user, EXPORT), "can_change": can(request.user, MANAGE),
     })
 
@@ -94,10 +100,17 @@ def posting_export(request: Request) -> HttpResponse:
 @require_safe
 def seeker_list(request: Request) -> HttpResponse:
     require(request.user, Action.VIEW)
-    filterset = SeekerFilter(request.GET or None, queryset=selectors.seekers_for(request.user), user=request.user)
+    qs = visible(Seeker.objects.select_related("person", "org_unit", "desired_occupation"), request.user)
+    filterset = SeekerFilter(request.GET or None, queryset=qs, user=request.user)
     page = list_page(request, filterset.qs)
+    # Labels from dicts made once: get_FOO_display rebuilds its choices on every call (50 rows × 5).
+    for s in page.items:
+        s.labels = {"sex": SEX[s.person.sex], "education": EDUCATION[s.education], "status": SEEKER_STATUS[s.status],
+                    "certificate": CERTIFICATE.get(s.person.jobless_certificate, "")}
     return render(request, "jobs/seeker_list.html", {
         "filter": filterset, "page": page, "query": page.query, "here": "seekers",
+        # Row links as one prefix (``seekers/<pk>/``): a reverse() per row is a tenth of the page.
+        "detail": reverse("jobs:seekers"),
         "can_export": can(request.user, EXPORT), "can_change": can(request.user, SEEKERS),
     })
 

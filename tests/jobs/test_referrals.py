@@ -122,6 +122,16 @@ def test_the_posting_is_filled_when_its_openings_are(clerk, recruiter):
     assert posting.hired_count == 2 and posting.status == Posting.Status.FILLED
 
 
+def test_a_hire_by_another_station_fills_the_posting_too(clerk, users, recruiter):
+    posting = make_posting(clerk, recruiter, openings=1)
+    other = users["s12_clerk"]  # refers from the shared pool to 府山's posting
+    referral = services.referral_create(by=other, seeker=make_seeker(other, name="塔山求职者"), posting=posting)
+    hire(referral, other)
+    posting.refresh_from_db()
+    assert posting.status == Posting.Status.FILLED
+    assert posting.events.last().note.startswith("已录用1人，招满")
+
+
 def test_the_follow_up_ends_a_placement_that_ended(clerk, posting, seeker, freeze):
     referral = hire(services.referral_create(by=clerk, seeker=seeker, posting=posting), clerk)
     day = freeze(referral.follow_up_due + datetime.timedelta(days=2))
