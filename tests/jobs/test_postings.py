@@ -163,3 +163,20 @@ def test_a_checker_change_takes_postings_out_of_matching(clerk, posting, monkeyp
     assert failed == [posting]
     posting.refresh_from_db()
     assert posting.wording_ok is False
+
+
+def test_the_recheck_command_reports_and_takes_out(clerk, posting, monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    from jobs import wording
+
+    monkeypatch.setattr(wording, "RULES", (*wording.RULES, wording.Rule("t", "测试", "测试条款", phrases=("两班倒",))))
+    out = io.StringIO()
+    call_command("jobs_check_wording", stdout=out)
+    assert posting.number in out.getvalue() and "1 个岗位措辞不合法" in out.getvalue()
+    monkeypatch.setattr(wording, "RULES", wording.RULES[:-1])
+    call_command("jobs_check_wording", stdout=io.StringIO())
+    posting.refresh_from_db()
+    assert posting.wording_ok is True  # back when the wording passes again
