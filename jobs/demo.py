@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from servicecenter import demo as core_demo
@@ -307,6 +307,10 @@ def _bulk(world: _World, count: int, write: Callable[[str], None]) -> None:
         done += len(batch)
     if done < missing:
         write(f"  只有 {done:,} 名职工尚无求职登记，少于所需的 {missing:,}（先用 --scale 生成更多职工）。")
+    if connection.vendor == "postgresql":
+        # Fresh statistics for the planner after a bulk load (what autovacuum would do later).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE jobs_posting, jobs_posting_skills, jobs_seeker, jobs_seeker_skills, jobs_recruiter")
 
 
 def _bulk_recruiters(world: _World, n: int, rng: random.Random) -> list[Recruiter]:

@@ -463,9 +463,12 @@ def seeker_register(*, by: User, person: Person, org_unit: OrgUnit | None = None
     require(by, SEEKERS, unit)
     if not visible(Person.objects.filter(pk=person.pk), by).exists():
         _fail("请选择本单位可见的职工（他处登记的职工请先按身份证号关联）。", "person")
-    existing = Seeker.objects.filter(person=person).first()
+    existing = Seeker.objects.filter(person=person).select_related("org_unit").first()
     if existing is not None:
-        _fail(f"{person.name}已有求职登记（{existing.number}，{existing.get_status_display()}）。", "person")
+        if visible(Seeker.objects.filter(pk=existing.pk), by).exists():
+            _fail(f"{person.name}已有求职登记（{existing.number}，{existing.get_status_display()}）。", "person")
+        # Registered by a unit outside the user's scope: say where, as the core does for a person.
+        _fail(f"{person.name}已在{existing.org_unit}做求职登记，请与该单位联系。", "person")
     unknown = set(data) - set(SEEKER_FIELDS) - {"certificate", "certificate_number"}
     if unknown:
         raise TypeError(f"unknown seeker fields: {sorted(unknown)}")

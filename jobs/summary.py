@@ -140,9 +140,12 @@ def person_section(person: Any, user: Any) -> Section:
     seeker = selectors.seekers_for(user).filter(person=person).first()
     referrals = list(selectors.referrals_for(user).filter(seeker__person=person)[:SECTION_LIMIT]) if seeker else []
     enrolments = list(selectors.enrolments_for(user).filter(person=person).order_by("-enrolled_on")[:SECTION_LIMIT])
+    elsewhere = None
+    if seeker is None:
+        elsewhere = Seeker.objects.filter(person=person).values_list("org_unit__name", flat=True).first()
     return Section(title="就业援助", template="jobs/section_person.html", context={
         "seeker": seeker, "referrals": referrals, "enrolments": enrolments, "person": person,
-        "can_register": seeker is None and can(user, SEEKERS, person),
+        "elsewhere": elsewhere, "can_register": seeker is None and not elsewhere and can(user, SEEKERS, person),
     })
 
 

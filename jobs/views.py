@@ -105,8 +105,12 @@ def seeker_list(request: Request) -> HttpResponse:
     page = list_page(request, filterset.qs)
     # Labels from dicts made once: get_FOO_display rebuilds its choices on every call (50 rows × 5).
     for s in page.items:
+        wages = [f"{s.desired_monthly_wage} 元/月" if s.desired_monthly_wage else "",
+                 f"{s.desired_hourly_wage} 元/小时" if s.desired_hourly_wage else ""]
         s.labels = {"sex": SEX[s.person.sex], "education": EDUCATION[s.education], "status": SEEKER_STATUS[s.status],
-                    "certificate": CERTIFICATE.get(s.person.jobless_certificate, "")}
+                    "certificate": CERTIFICATE.get(s.person.jobless_certificate, ""),
+                    "wage": " ".join(w for w in wages if w) or "不限", "registered": s.registered_on.isoformat(),
+                    "occupation": s.desired_occupation.name if s.desired_occupation else "不限"}
     return render(request, "jobs/seeker_list.html", {
         "filter": filterset, "page": page, "query": page.query, "here": "seekers",
         # Row links as one prefix (``seekers/<pk>/``): a reverse() per row is a tenth of the page.

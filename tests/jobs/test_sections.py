@@ -62,3 +62,22 @@ def test_the_inbox_has_follow_ups_outcomes_and_papers_to_verify(clerk, posting, 
     assert ("用工单位证件待核验", "待核验单位") in kinds
     # The district supervisor sees the station's referrals but does not record them: not in their inbox.
     assert not any(i.title in (hired.number, waiting.number) for i in inbox_for(users["d1_sup"]))
+
+
+def test_a_seeker_registered_elsewhere_is_named_by_its_unit_only(clerk, users):
+    from django.core.exceptions import ValidationError
+
+    from servicecenter.people import person_attach
+
+    person = make_person(clerk, name="两地职工")
+    seeker = make_seeker(clerk, person=person)
+    other = users["s21_clerk"]  # another district attaches the person, then tries to register them
+    person_attach(by=other, id_number=person.id_number, org_unit=other.org_unit)
+    body = login(other).get(f"/people/{person.pk}/").content.decode()
+    assert "已在府山街道工会服务站做求职登记" in body and seeker.number not in body
+    try:
+        make_seeker(other, person=person)
+    except ValidationError as exc:
+        assert exc.message_dict["person"] == ["两地职工已在府山街道工会服务站做求职登记，请与该单位联系。"]
+    else:
+        raise AssertionError("registered twice")
