@@ -100,7 +100,9 @@ class SeekerFilter(ScopedFilterSet):
     q = df.CharFilter(label="查找", method="search", help_text="姓名、拼音首字母、电话、身份证号或求职编号")
     status = df.ChoiceFilter(label="状态", choices=Seeker.Status.choices, empty_label="全部")
     skill = df.CharFilter(label="技能", method="filter_skill", help_text="可写同义词，如“电焊”")
-    desired_occupation = df.ModelChoiceFilter(label="期望工种", queryset=Occupation.objects.all(), empty_label="全部")
+    # Text, not a list of every occupation: 电焊工 finds 焊工 through its synonyms, and the page
+    # renders (and queries) no option list.
+    desired_occupation = df.CharFilter(label="期望工种", method="filter_occupation", help_text="可写同义词")
     education = df.ChoiceFilter(label="文化程度不低于", choices=Education.choices[1:], method="filter_education",
                                 empty_label="全部")
     certificate = df.ChoiceFilter(label="下岗证/失业证", choices=Person.JoblessCertificate.choices[1:],
@@ -123,6 +125,10 @@ class SeekerFilter(ScopedFilterSet):
 
     def filter_skill(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return qs.filter(pk__in=Seeker.objects.filter(_skill_q("", value)).values("pk"))
+
+    def filter_occupation(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        ids = skills.term_ids(Occupation.objects.all(), value)
+        return qs.filter(desired_occupation__in=ids) if ids else qs.none()
 
     def filter_education(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return qs.filter(education__gte=int(value))

@@ -89,3 +89,21 @@ def test_detail_pages_do_not_grow_with_the_timeline(clerk, posting):
         services.referral_create(by=clerk, seeker=seeker, posting=make_posting(clerk, posting.recruiter,
                                                                                title=f"再{n}"))
     assert _count(client, seeker_url) == first
+
+
+def test_the_seeker_list_filters(clerk, users):
+    from tests.jobs.conftest import occupation, skill
+
+    a = make_seeker(clerk, name="焊工甲", skills=[skill("焊工")], desired_occupation=occupation("焊工"))
+    b = make_seeker(clerk, name="保洁乙", desired_occupation=occupation("保洁员"), education=2)
+    client = login(clerk)
+
+    def numbers(**query) -> set[str]:  # noqa: ANN003
+        return {s.number for s in client.get("/jobs/seekers/", query).context["page"].items}
+
+    assert numbers(desired_occupation="电焊工") == {a.number}  # a synonym of 焊工
+    assert numbers(skill="电焊") == {a.number}
+    assert numbers(education="3") == {a.number}
+    assert numbers(desired_occupation="飞行员") == set()
+    assert numbers(q=b.number) == {b.number}
+    assert numbers() == {a.number, b.number}
