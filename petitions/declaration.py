@@ -3,11 +3,19 @@ service app"). Everything the core shows or checks for this app is named here.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from servicecenter import registry
 from servicecenter.approvals import ApprovalKind
 from servicecenter.attachments import AttachmentTarget
 from servicecenter.parameters import ParameterSpec
 from servicecenter.permissions import Permission
+from servicecenter.referrals import Referral, ReferralSource
+
+if TYPE_CHECKING:
+    from servicecenter.models import User
+
+    from .models import Petition
 from servicecenter.roles import Role
 
 DEMO_PETITIONS = 40
@@ -57,6 +65,30 @@ def _demo(run: registry.DemoRun) -> str:
     return f"{Petition.objects.count()} 件信访"
 
 
+def _describe(petition: Petition) -> Referral:
+    """A petition as another service reads it (referrals.py): the complainant, the employer and
+    the matter; never named from this side."""
+    return Referral(source=petition, label=f"信访事项 {petition.number}", org_unit=petition.org_unit,
+                    person=petition.person, employer=petition.employer, category=petition.category.name,
+                    facts=petition.facts, request=petition.request)
+
+
+def _referral_refusal(petition: Petition, user: User) -> str:
+    """A confidential complainant's identity goes no further than those who may see it; another
+    service needs a registered person (the ID number is asked for where it matters, never
+    invented); a station that sent the case up only reads it."""
+    from .confidentiality import identity_visible
+    from .selectors import owns
+
+    if not owns(petition, user):
+        return f"本事项已上报{petition.org_unit}办理，本单位只能查看。"
+    if not identity_visible(user, petition):
+        return "保密信访件的来访人身份仅承办人和分管领导可见，由其办理转出。"
+    if petition.person_id is None:
+        return "该事项的来访人尚未登记身份（匿名或仅留姓名电话），请先由审批人关联来访人（身份证号码）再转出。"
+    return ""
+
+
 def declare() -> None:
     from . import public_urls, summary, urls
     from .models import HotlineOrder, Notice, Petition, Task
@@ -95,6 +127,8 @@ def declare() -> None:
         exports=(PETITION_EXPORT,),
         # A station that sent a case up reads it (and its files) but adds nothing to it.
         attachments=(AttachmentTarget(Petition, "petitions.handle", timeline="events", allows=owns),),
+        referral_sources=(ReferralSource(Petition, "petitions.handle", describe=_describe,
+                                         refusal=_referral_refusal),),
         approvals=(
             ApprovalKind(EXTENSION, "延期申请", Petition, EXTEND, due=lambda p: p.due_date,
                          makers=lambda p: [p.handler_id]),
@@ -107,4 +141,5 @@ def declare() -> None:
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
         demo=_demo,
+        employer_flags=summary.employer_flags,
     ))

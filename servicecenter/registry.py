@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .inbox import InboxItem
     from .models import Employer, OrgUnit, Person, User
     from .parameters import ParameterSpec
+    from .qualifications import Qualification
+    from .referrals import ReferralSource, ReferralTarget
     from .workflow import Workflow
 
     ScopeRule = Callable[[QuerySet, User], QuerySet]
@@ -85,6 +87,22 @@ MonthlyCompute = Callable[["OrgUnit", datetime.date, datetime.date], Mapping[str
 
 
 @dataclass(frozen=True)
+class EmployerFlag:
+    """A warning about an employer that one app raises and other apps' pages show wherever the
+    employer appears (on a job posting, at a referral): "open wage-arrears matters", say. A label
+    and a short detail — never personal data; ``app`` (the declaring app's name) is filled in by
+    ``employer_flags``."""
+
+    label: str
+    detail: str = ""
+    app: str = ""
+
+
+# employer ids → the flags of those that have any; one query (or a few) for the whole list.
+EmployerFlagSource = Callable[[list[int]], Mapping[int, Iterable[EmployerFlag]]]
+
+
+@dataclass(frozen=True)
 class DemoRun:
     """What ``seed_demo`` hands each app's seeder: ``count`` records wanted (0: the app's default
     demo size) and a writer for progress lines."""
@@ -118,7 +136,15 @@ class ServiceApp:
     figures: tuple[Figure, ...] = ()
     compute_figures: MonthlyCompute | None = None
     demo: Callable[[DemoRun], str] | None = None
+    employer_flags: EmployerFlagSource | None = None
     order: int = 50
+    # Records that can be referred to another service (信访事项 → 法律援助), and the services that
+    # take referrals: referrals.py. Either side may be missing; nothing names the other app.
+    referral_sources: tuple[ReferralSource, ...] = ()
+    referral_targets: tuple[ReferralTarget, ...] = ()
+    # What this app's records say a person qualifies as (an active hardship file → 困难职工):
+    # qualifications.py.
+    qualifications: Callable[[Person, datetime.date], Iterable[Qualification]] | None = None
 
     @property
     def prefix(self) -> str:
@@ -136,6 +162,10 @@ def register(app: ServiceApp) -> None:
         workflow.check_permissions_declared()
     for kind in app.approvals:
         kind.check_declared()
+    needs = [s.permission for s in app.referral_sources] + [t.permission for t in app.referral_targets]
+    for needed in needs:
+        if not permissions.is_declared(needed):
+            raise ImproperlyConfigured(f"{app.label} 的转办声明需要的权限“{needed}”未声明。")
     _APPS[app.label] = app
 
 
@@ -150,6 +180,9 @@ def _validate(app: ServiceApp) -> None:
     figure_codes = [f.code for f in app.figures]
     if len(set(figure_codes)) != len(figure_codes):
         raise ImproperlyConfigured(f"{app.label} 的统计指标代码有重复。")
+    for target in app.referral_targets:
+        if not target.code.startswith(app.label + "."):
+            raise ImproperlyConfigured(f"{app.label} 的转办去向“{target.code}”应以“{app.label}.”开头。")
     if app.figures and app.compute_figures is None:
         raise ImproperlyConfigured(f"{app.label} 声明了统计指标，但没有给出计算函数（compute_figures）。")
 
@@ -191,6 +224,21 @@ def dashboard_sections(user: User) -> list[Section]:
     return out
 
 
+def employer_flags(employer_ids: Iterable[int]) -> dict[int, list[EmployerFlag]]:
+    """Every installed app's flags for these employers (one call per declaring app), keyed by
+    employer id; employers without a flag are absent."""
+    ids = sorted({int(pk) for pk in employer_ids if pk is not None})
+    out: dict[int, list[EmployerFlag]] = {}
+    if not ids:
+        return out
+    for app in service_apps():
+        if app.employer_flags is None:
+            continue
+        for pk, flags in app.employer_flags(ids).items():
+            out.setdefault(pk, []).extend(EmployerFlag(f.label, f.detail, f.app or app.name) for f in flags)
+    return out
+
+
 def scope_rule(model: type[Model]) -> ScopeRule | None:
     app = app_of(model)
     if app is None:
@@ -220,3 +268,15 @@ def workflows() -> list[Workflow]:
 
 def approval_kinds() -> list[ApprovalKind]:
     return [kind for app in service_apps() for kind in app.approvals]
+
+
+def referral_sources() -> list[ReferralSource]:
+    return [source for app in service_apps() for source in app.referral_sources]
+
+
+def referral_targets() -> list[ReferralTarget]:
+    return [target for app in service_apps() for target in app.referral_targets]
+
+
+def qualification_providers() -> list[Callable[[Person, datetime.date], Iterable[Qualification]]]:
+    return [app.qualifications for app in service_apps() if app.qualifications is not None]

@@ -36,6 +36,25 @@ EXPECTED: dict[str, set[Role]] = {
     # allowed days back, are the supervisor's (分管主席/中心主任) — audited.
     "petitions.identify": {S},
     "petitions.backdate": {S},
+    # 法律援助与劳动争议调解 (DOMAIN §5): the counter staff take consultations, applications and
+    # mediations, keep the lawyers' register and assign lawyers once aid is granted; only the
+    # supervisor decides (grants or refuses); the registers go to the supervisor and the auditor.
+    "legalaid.consult": COUNTER,
+    "legalaid.apply": COUNTER,
+    "legalaid.handle": COUNTER,
+    "legalaid.assign": COUNTER,
+    "legalaid.advisors": COUNTER,
+    "legalaid.mediate": COUNTER,
+    "legalaid.decide": {S},
+    "legalaid.export": {S, AU},
+    # 就业援助 (DOMAIN §6: staff keep employers' papers, collect postings, recommend, train and run
+    # fairs — the counter roles; the supervisor and the auditor export the registers)
+    "jobs.manage": COUNTER,
+    "jobs.verify": COUNTER,
+    "jobs.seekers": COUNTER,
+    "jobs.refer": COUNTER,
+    "jobs.train": COUNTER,
+    "jobs.export": {S, AU},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

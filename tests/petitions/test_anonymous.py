@@ -131,3 +131,16 @@ def test_an_old_anonymous_case_can_be_printed(client_for, users, category):
     p = make_petition(users["s11_clerk"], None, category, received_at=timezone.now() - datetime.timedelta(days=2))
     response = client_for("s11_clerk").get(f"/petitions/{p.pk}/print.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_an_anonymous_matter_is_not_referred_until_a_person_is_linked(users, category, person):
+    """Legal aid (and any other service) needs the person: the ID number is asked for there."""
+    from petitions.declaration import _referral_refusal
+
+    p = make_petition(users["s11_clerk"], None, category)
+    assert "尚未登记身份" in _referral_refusal(p, users["s11_clerk"])
+    partial = make_petition(users["s11_clerk"], services.Caller("陈师傅", "13705751234"), category)
+    assert "尚未登记身份" in _referral_refusal(partial, users["s11_clerk"])
+    services.petition_identify(petition=p, by=users["d1_sup"], id_number=person.id_number)
+    p.refresh_from_db()
+    assert _referral_refusal(p, users["s11_clerk"]) == ""
