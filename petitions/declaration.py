@@ -69,5 +69,8 @@ def declare() -> None:
         inbox=summary.inbox_items,
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
+        figure_table=summary.figure_table,
+        breakdowns=summary.BREAKDOWNS,
+        compute_breakdowns=summary.monthly_breakdowns,
         demo=_demo,
     ))
