@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from functools import cached_property
 from typing import Any
@@ -604,7 +605,8 @@ class MonthlySummary(models.Model):
         return reverse("reports:summary", args=[self.pk])
 
     def _remember(self) -> None:
-        self._loaded = {name: getattr(self, name, None) for name in ("status", *self.FROZEN_FIELDS)
+        # Copies: the JSON fields are dicts, and a change made in place must still show.
+        self._loaded = {name: copy.deepcopy(getattr(self, name, None)) for name in ("status", *self.FROZEN_FIELDS)
                         if name in self.__dict__}
 
     @classmethod

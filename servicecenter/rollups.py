@@ -385,10 +385,14 @@ def _value(values: Figures, group: FigureGroup, f: Any) -> Any:
 
 def _chart_for(title: str, f: Any, points: list[tuple[str, Any]], *, trend: bool, category: str) -> charts.Chart:
     unit = "%" if f.kind == "rate" else f.unit
-    label = f"{f.label}（{f.unit}）" if f.unit else f.label
+    label = f"{f.label}（{'%' if f.kind == 'rate' else f.unit}）" if unit else f.label
     if trend and f.kind == "rate":
         return charts.line_chart(title, points, unit=unit, label=label, note=f.note, category=category)
-    return charts.bar_chart(title, points, unit=unit, label=label, note=f.note, category=category)
+    return charts.bar_chart(title, points, unit=unit, label=label, note=f.note, category=category, across=trend)
+
+
+def _month_label(month: Period, first: bool) -> str:
+    return f"{month.year}年{month.month_number}月" if first or month.month_number == 1 else f"{month.month_number}月"
 
 
 def dashboard(user: User, today: datetime.date | None = None) -> Dashboard | None:
@@ -407,6 +411,7 @@ def dashboard(user: User, today: datetime.date | None = None) -> Dashboard | Non
         board.own = Timeliness(chain.due(unit, last), s, today)
         board.own_url = summary_url(unit, last, s)
     children = chain.children(unit)
+    top = unit.parent_id is None
     if children and access.role_allows(user, SUMMARY_ACCEPT):
         roll = rollup(unit, last, chain=chain, today=today)
         board.children = roll.children
@@ -415,12 +420,12 @@ def dashboard(user: User, today: datetime.date | None = None) -> Dashboard | Non
         now = figures.table(chain.tree, children, [mtd])
         board.by_child_period = f"{today.month}月1日至{today.month}月{today.day}日"
         for g, f in lines:
-            if g.key == CORE_GROUP:
+            if g.key == CORE_GROUP or top:  # the city compares its districts below, by month
                 continue
             points = [(c.name, _value(now[(c.pk, 0)], g, f)) for c in children]
             board.by_child.append(_chart_for(f"{f.label}：各下级单位（本月截至今日）", f, points, trend=False,
                                              category="单位"))
-    if unit.parent_id is None:
+    if top:
         months = []
         month = last
         for _ in range(12):
@@ -429,7 +434,7 @@ def dashboard(user: User, today: datetime.date | None = None) -> Dashboard | Non
         months.reverse()
         cells = monthly_table(chain, [unit], months)
         for g, f in lines:
-            points = [(m.short_label, _value(cells[(unit.pk, i)].figures, g, f)) for i, m in enumerate(months)]
+            points = [(_month_label(m, i == 0), _value(cells[(unit.pk, i)].figures, g, f)) for i, m in enumerate(months)]
             board.trends.append(_chart_for(f"{f.label}：近12个月", f, points, trend=True, category="月份"))
         for g in figures.app_groups():
             for b in g.breakdowns:
@@ -444,8 +449,8 @@ def dashboard(user: User, today: datetime.date | None = None) -> Dashboard | Non
                 labels = list(dict.fromkeys(k for values in per_month for k in values))
                 series = [(label, [values.get(label, 0) for values in per_month]) for label in labels
                           if any(values.get(label) for values in per_month)]
-                board.trends.append(charts.stacked_chart(f"{b.label}：近12个月", [m.short_label for m in months],
-                                                         series, unit=b.unit))
+                board.trends.append(charts.stacked_chart(
+                    f"{b.label}：近12个月", [_month_label(m, i == 0) for i, m in enumerate(months)], series, unit=b.unit))
         if children:
             compare = monthly_table(chain, children, [last])
             for g, f in lines:
