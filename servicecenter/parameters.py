@@ -107,21 +107,34 @@ def param(key: str, unit: OrgUnit, year: int | None = None) -> Any:
 def param_many(key: str, units: Iterable[OrgUnit], year: int | None = None) -> dict[int, Any]:
     """``param(key, unit, year)`` for many units in one query (a roll-up of a thousand stations
     asks once, not a thousand times): the same nearest-unit-up-the-tree rule."""
-    try:
-        spec = SPECS[key]
-    except KeyError:
-        raise LookupError(f"未声明的参数：{key}") from None
-    rows = Parameter.objects.filter(key=key)
-    rows = rows.filter(Q(year=year) | Q(year__isnull=True)) if spec.per_year and year else rows.filter(year__isnull=True)
-    at_path: dict[str, tuple[bool, str]] = {}
-    for value, path, row_year in rows.values_list("value", "org_unit__path", "year"):
+    return param_table([key], units, year)[key]
+
+
+def param_table(keys: Iterable[str], units: Iterable[OrgUnit], year: int | None = None) -> dict[str, dict[int, Any]]:
+    """Several parameters for many units, in one query: ``{key: {unit pk: value}}``."""
+    keys = list(keys)
+    units = list(units)
+    specs = {}
+    for key in keys:
+        try:
+            specs[key] = SPECS[key]
+        except KeyError:
+            raise LookupError(f"未声明的参数：{key}") from None
+    at_path: dict[tuple[str, str], tuple[bool, str]] = {}
+    rows = Parameter.objects.filter(key__in=keys)
+    for key, value, path, row_year in rows.values_list("key", "value", "org_unit__path", "year"):
+        spec = specs[key]
+        if row_year is not None and not (spec.per_year and year and row_year == year):
+            continue
         specific = row_year is not None
-        if path not in at_path or specific > at_path[path][0]:
-            at_path[path] = (specific, value)
-    out = {}
-    for unit in units:
-        raw = next((at_path[p][1] for p in reversed(unit.ancestor_paths()) if p in at_path), None)
-        out[unit.pk] = spec.parse(raw) if raw is not None else spec.default
+        if (key, path) not in at_path or specific > at_path[(key, path)][0]:
+            at_path[(key, path)] = (specific, value)
+    out: dict[str, dict[int, Any]] = {}
+    for key, spec in specs.items():
+        values = out[key] = {}
+        for unit in units:
+            raw = next((at_path[(key, p)][1] for p in reversed(unit.ancestor_paths()) if (key, p) in at_path), None)
+            values[unit.pk] = spec.parse(raw) if raw is not None else spec.default
     return out
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -325,29 +326,26 @@ def inbox_items(user: User) -> list[InboxItem]:
             items.append(InboxItem(kind="月度汇总待审核", title=f"{s.org_unit} {period.label}", url=s.get_absolute_url(),
                                    since=s.submitted_at or s.updated_at, due=chain.due(unit, period),
                                    unit=str(s.org_unit), app="月度汇总", record=s))
-    if chain.reports(unit):
-        own = visible.filter(org_unit=unit, status__in=OPEN_STATES)
+    if chain.reports(unit) and (accepts if unit.parent_id is None else files):
         last = figures.last_ended_month()
+        top = unit.parent_id is None
+        own = visible.filter(Q(status__in=OPEN_STATES) | Q(year=last.year, month=last.month_number), org_unit=unit)
         seen = set()
         for s in own:
             period = period_of(s)
             seen.add(period)
-            if not period.ended():
-                continue
-            top = unit.parent_id is None
-            if (top and not accepts) or (not top and not files):
+            if not period.ended() or s.status not in OPEN_STATES:
                 continue
             kind = "月度汇总退回待重报" if s.status == S.RETURNED else ("月度汇总待备案" if top else "月度汇总待报送")
             items.append(InboxItem(kind=kind, title=f"{unit} {period.label}", url=s.get_absolute_url(),
                                    since=s.updated_at, due=chain.due(unit, period), unit=str(unit), app="月度汇总",
                                    record=s))
-        if last not in seen and (files if unit.parent_id else accepts) and \
-                not visible.filter(org_unit=unit, year=last.year, month=last.month_number).exists():
+        if last not in seen:
             since = datetime.datetime.combine(last.last + datetime.timedelta(days=1), datetime.time.min,
                                               tzinfo=timezone.get_current_timezone())
-            items.append(InboxItem(kind="月度汇总待备案" if unit.parent_id is None else "月度汇总待报送",
-                                   title=f"{unit} {last.label}", url=unit_month_url(unit, last), since=since,
-                                   due=chain.due(unit, last), unit=str(unit), app="月度汇总"))
+            items.append(InboxItem(kind="月度汇总待备案" if top else "月度汇总待报送", title=f"{unit} {last.label}",
+                                   url=unit_month_url(unit, last), since=since, due=chain.due(unit, last),
+                                   unit=str(unit), app="月度汇总"))
     return items
 
 

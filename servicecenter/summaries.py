@@ -40,7 +40,7 @@ from django.utils import timezone
 from . import access, figures, timeline
 from .figures import FigureGroup, Figures, Period, UnitTree
 from .models import MonthlySummary, OrgUnit
-from .parameters import param, param_many
+from .parameters import param, param_table
 from .registry import Figure
 from .workflow import Guard, Workflow, refuse, step
 
@@ -68,14 +68,14 @@ def period_of(summary: MonthlySummary) -> Period:
 
 class Chain:
     """The reporting chain in a subtree: which units report, their reporting children, due dates.
-    Three queries (units, two parameters … read together) whatever the size of the tree."""
+    Two queries (the units, the parameters) whatever the size of the tree."""
 
     def __init__(self, tree: UnitTree) -> None:
         self.tree = tree
         units = tree.units()
-        files = param_many("reports.files_monthly", units)
-        self.due_day = param_many("reports.due_day", units)
-        self.review_days = param_many("reports.review_days", units)
+        values = param_table(["reports.files_monthly", "reports.due_day", "reports.review_days"], units)
+        files = values["reports.files_monthly"]
+        self.due_day, self.review_days = values["reports.due_day"], values["reports.review_days"]
         self.reporting = {u.pk for u in units if u.is_active and u.kind in REPORTING_KINDS and files[u.pk]}
         self._height: dict[int, int] = {}
 
@@ -348,8 +348,10 @@ def _children_done(s: MonthlySummary, user: Any) -> bool:
 
 
 def _children_message(s: MonthlySummary, user: Any) -> str:
-    pending = "、".join(f"{unit}（{state}）" for unit, state in _pending_children(s))
-    return f"下级单位的月度汇总须全部审核通过或免报后才能报送。尚未完成：{pending}。"
+    waiting = _pending_children(s)
+    pending = "、".join(f"{unit}（{state}）" for unit, state in waiting[:8])
+    more = f"等{len(waiting)}个单位" if len(waiting) > 8 else ""
+    return f"下级单位的月度汇总须全部审核通过或免报后才能报送。尚未完成：{pending}{more}。"
 
 
 def _parent_acts(s: MonthlySummary, user: Any) -> bool:

@@ -20,6 +20,7 @@ from . import figures
 from . import summaries as sm
 from .models import MonthlySummary, OrgUnit, SummaryEvent, User
 
+DEMO_STATIONS = ("330602001", "330602002", "330604001", "330604002")
 TEXTS = {
     "station": ("接待来访职工、受理来信来电，逐件登记；对欠薪、劳动合同类诉求当场解答或交办，按期办结并回访。",
                 "部分企业配合度不高，转办事项答复偏慢。", "开展节前欠薪排查，走访辖区重点企业。"),
@@ -89,6 +90,7 @@ def _whole_month(month: figures.Period, units: dict[str, OrgUnit], users: dict[s
         s = _file(units[code], month, users[worker], "station", 2)
         _accept(s, users[sup], month, 1)
     for code, sup in (("330602", "d1_sup"), ("330604", "d2_sup")):
+        _waive_unstaffed(units[code], month, users[sup])
         s = _file(units[code], month, users[sup], "district", 2)
         _accept(s, users["city_sup"], month, 1)
     city = sm.summary_start(unit=units["330600"], year=month.year, month=month.month_number, by=users["city_sup"])
@@ -104,5 +106,17 @@ def _part_month(month: figures.Period, units: dict[str, OrgUnit], users: dict[st
     for code, worker in (("330604001", "s21_worker"), ("330604002", "s22_worker")):
         s = _file(units[code], month, users[worker], "station", 2)
         _accept(s, users["d2_sup"], month, 1)
+    _waive_unstaffed(units["330604"], month, users["d2_sup"])
     _file(units["330604"], month, users["d2_sup"], "district", 1)
     return 5
+
+
+def _waive_unstaffed(district: OrgUnit, month: figures.Period, by: User) -> None:
+    """The stations ``seed_demo --scale`` adds have no staff to file: their district excuses them."""
+    chain = sm.Chain.of(district)
+    filed = set(MonthlySummary.objects.filter(org_unit__parent=district, year=month.year, month=month.month_number)
+                .values_list("org_unit_id", flat=True))
+    for station in chain.children(district):
+        if station.pk not in filed and station.code not in DEMO_STATIONS:
+            sm.summary_waive(unit=station, year=month.year, month=month.month_number, by=by,
+                             reason="演示：新设服务站尚未配备工作人员，本月免报。")
