@@ -212,30 +212,25 @@ def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Per
         return Q(received_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)) & CLOCK.overdue_ever_q(
             period.last)
 
-    parts = [
-        tabulate(Petition.objects.all(), tree, units, periods, date_field="received_at", additive={
-            "received": Count("pk"), "group": Count("pk", filter=Q(is_group=True)),
-            "received_closed": closed_by_period_end,
-        }, distinct={"complainants": Count("person_id", distinct=True)}),
-        tabulate(Petition.objects.all(), tree, units, periods, date_field="closed_at", additive={
-            "closed": Count("pk"), "closed_on_time": Count("pk", filter=Q(late_from__isnull=True))}),
-        # Only cases that can be open and late at some period's end: received before the last end,
-        # not closed before the first one, late by the last day.
-        tabulate(_overdue_candidates(periods), tree, units, periods, at_end={"overdue_open": overdue_at_end}),
-        tabulate(FollowUp.objects.filter(status=FollowUp.Status.DONE), tree, units, periods,
-                 unit_field="petition__org_unit", date_field="done_at", additive={
-                     "follow_ups": Count("pk"),
-                     "satisfied_or_fairly": Count("pk", filter=Q(satisfaction__in=[
-                         FollowUp.Satisfaction.SATISFIED, FollowUp.Satisfaction.FAIRLY])),
-                     "unsatisfied": Count("pk", filter=Q(satisfaction=FollowUp.Satisfaction.UNSATISFIED)),
-                 }),
-        tabulate(Notice.objects.all(), tree, units, periods, unit_field="petition__org_unit", date_field="issued_on",
-                 additive={"notices": Count("pk")}),
-    ]
-    out: dict[tuple[int, int], dict] = {}
-    for part in parts:
-        for key, values in part.items():
-            out.setdefault(key, {}).update(values)
+    out: dict[tuple[int, int], dict] = {}  # each tabulate call adds its codes to the same cells
+    tabulate(Petition.objects.all(), tree, units, periods, into=out, date_field="received_at", additive={
+        "received": Count("pk"), "group": Count("pk", filter=Q(is_group=True)),
+        "received_closed": closed_by_period_end,
+    }, distinct={"complainants": Count("person_id", distinct=True)})
+    tabulate(Petition.objects.all(), tree, units, periods, into=out, date_field="closed_at", additive={
+        "closed": Count("pk"), "closed_on_time": Count("pk", filter=Q(late_from__isnull=True))})
+    # Only cases that can be open and late at some period's end: received before the last end,
+    # not closed before the first one, late by the last day.
+    tabulate(_overdue_candidates(periods), tree, units, periods, into=out, at_end={"overdue_open": overdue_at_end})
+    tabulate(FollowUp.objects.filter(status=FollowUp.Status.DONE), tree, units, periods, into=out,
+             unit_field="petition__org_unit", date_field="done_at", additive={
+                 "follow_ups": Count("pk"),
+                 "satisfied_or_fairly": Count("pk", filter=Q(satisfaction__in=[
+                     FollowUp.Satisfaction.SATISFIED, FollowUp.Satisfaction.FAIRLY])),
+                 "unsatisfied": Count("pk", filter=Q(satisfaction=FollowUp.Satisfaction.UNSATISFIED)),
+             })
+    tabulate(Notice.objects.all(), tree, units, periods, into=out, unit_field="petition__org_unit",
+             date_field="issued_on", additive={"notices": Count("pk")})
     return out
 
 

@@ -242,7 +242,8 @@ def tabulate(queryset: QuerySet, tree: UnitTree, units: Sequence[OrgUnit], perio
              unit_field: str = "org_unit", date_field: str | None = None,
              additive: Mapping[str, AggregateSpec] | None = None,
              distinct: Mapping[str, Aggregate] | None = None,
-             at_end: Mapping[str, AtEndSpec] | None = None) -> dict[tuple[int, int], Values]:
+             at_end: Mapping[str, AtEndSpec] | None = None,
+             into: dict[tuple[int, int], Values] | None = None) -> dict[tuple[int, int], Values]:
     """Figures of ``queryset`` for each of ``units`` (subtrees within ``tree``) and ``periods``.
 
     - ``additive``: aggregates over the records whose ``date_field`` falls in the period (a callable
@@ -254,25 +255,38 @@ def tabulate(queryset: QuerySet, tree: UnitTree, units: Sequence[OrgUnit], perio
       period a ``Q`` (counted) or an aggregate; one query grouped by the record's own unit.
 
     Every (unit, period) gets every code (0 when nothing matched). Overlapping periods are fine:
-    they are run in separate passes.
+    they are run in separate passes. ``into``: add the codes to these dicts (several calls filling
+    one table) instead of new ones.
     """
     codes = [*(additive or {}), *(distinct or {}), *(at_end or {})]
-    out: dict[tuple[int, int], Values] = {(u.pk, i): dict.fromkeys(codes, 0) for u in units for i in range(len(periods))}
+    ids = [u.pk for u in units]
+    keys = [(pk, i) for pk in ids for i in range(len(periods))]
+    out: dict[tuple[int, int], Values] = into if into is not None else {}
+    zeros = dict.fromkeys(codes, 0)
+    for key in keys:
+        values = out.get(key)
+        if values is None:
+            out[key] = dict(zeros)
+        else:
+            values.update(zeros)
     if not units or not periods:
         return out
-    wanted = {u.pk for u in units}
+    wanted = set(ids)
     base = queryset.filter(**{f"{unit_field}__path__startswith": tree.root.path})
     unit_key = unit_field  # values("org_unit") gives the unit's id
+    targets: dict[int, list[int]] = {}  # a record's own unit → the wanted units it counts for
 
     def credit(own_unit: int | None, period: int, values: Mapping[str, Any]) -> None:
         if own_unit is None:
             return
-        for unit_id in tree.up(own_unit):
-            if unit_id in wanted:
-                target = out[(unit_id, period)]
-                for code, value in values.items():
-                    if value:
-                        target[code] = target[code] + value
+        above = targets.get(own_unit)
+        if above is None:
+            above = targets[own_unit] = [u for u in tree.up(own_unit) if u in wanted]
+        for unit_id in above:
+            target = out[(unit_id, period)]
+            for code, value in values.items():
+                if value:
+                    target[code] = target[code] + value
 
     if date_field and (additive or distinct):
         moments = _is_datetime(queryset.model, date_field)
@@ -376,6 +390,8 @@ def rate(part: Any, whole: Any) -> Decimal | None:
 
 
 def _number(figure: Figure, value: Any) -> Any:
+    if type(value) is int and figure.unit not in MONEY_UNITS:
+        return value
     if value is None:
         value = 0
     if isinstance(value, str):
@@ -387,13 +403,28 @@ def _number(figure: Figure, value: Any) -> Any:
     return value
 
 
+_PLANS: dict[int, tuple[Sequence[Figure], list[Figure], list[tuple[str, str, str]]]] = {}
+
+
+def _plan(figures: Sequence[Figure]) -> tuple[list[Figure], list[tuple[str, str, str]]]:
+    """The figures split once per declaration (``finish`` runs for every unit × period × app)."""
+    plan = _PLANS.get(id(figures))
+    if plan is None or plan[0] is not figures:
+        plan = _PLANS[id(figures)] = (figures, [f for f in figures if f.kind != "rate"],
+                                      [(f.code, f.numerator, f.denominator) for f in figures if f.kind == "rate"])
+    return plan[1], plan[2]
+
+
 def finish(figures: Sequence[Figure], raw: Mapping[str, Any]) -> Values:
     """The declared figures from an app's raw answer: counts and sums as numbers (missing: 0;
     money with two decimals), rates derived from their numerator and denominator."""
-    out: Values = {f.code: _number(f, raw.get(f.code)) for f in figures if f.kind != "rate"}
-    for f in figures:
-        if f.kind == "rate":
-            out[f.code] = rate(out.get(f.numerator), out.get(f.denominator))
+    plain, rates = _plan(figures)
+    out: Values = {}
+    for f in plain:
+        value = raw.get(f.code)
+        out[f.code] = value if type(value) is int and f.unit not in MONEY_UNITS else _number(f, value)
+    for code, numerator, denominator in rates:
+        out[code] = rate(out.get(numerator), out.get(denominator))
     return out
 
 
@@ -423,7 +454,8 @@ def _plain(value: Any) -> Any:
 def table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], Figures]:
     """``compute`` for every unit × period: each app's ``figure_table`` when it declares one (a
     fixed number of queries), else its ``compute_figures`` once per unit and period."""
-    out: dict[tuple[int, int], Figures] = {(u.pk, i): {} for u in units for i in range(len(periods))}
+    ids = [u.pk for u in units]
+    out: dict[tuple[int, int], Figures] = {(pk, i): {} for pk in ids for i in range(len(periods))}
     if not units or not periods:
         return out
     for app in registry.figure_apps():

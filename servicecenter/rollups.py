@@ -81,23 +81,27 @@ def monthly_table(chain: Chain, units: Sequence[OrgUnit], months: Sequence[Perio
     need_units: dict[int, OrgUnit] = {}
     need_months: dict[int, Period] = {}
     for u in units:
+        pk = u.pk
         for i, m in enumerate(months):
-            s = rows.get((u.pk, m.year, m.month_number))
+            s = rows.get((pk, m.year, m.month_number))
             if s is not None and s.status in REPORTED_STATES and s.figures:
-                out[(u.pk, i)] = Cell(stored_values(s), FROZEN if s.status == S.ACCEPTED else FILED, s)
+                out[(pk, i)] = Cell(stored_values(s), FROZEN if s.status == S.ACCEPTED else FILED, s)
             else:
-                need_units[u.pk], need_months[i] = u, m
-                out[(u.pk, i)] = Cell({}, LIVE, s)
+                need_units[pk], need_months[i] = u, m
+                out[(pk, i)] = Cell({}, LIVE, s)
     if need_units:
         month_index = sorted(need_months)
         unit_list = list(need_units.values())
         live = figures.table(chain.tree, unit_list, [need_months[i] for i in month_index])
-        reporting = reporting_table(chain, unit_list, [need_months[i] for i in month_index])
+        reporting = reporting_table(chain, unit_list, [need_months[i] for i in month_index], rows=rows)
+        ids = list(need_units)
         for j, i in enumerate(month_index):
-            for u in unit_list:
-                cell = out[(u.pk, i)]
+            for pk in ids:
+                cell = out[(pk, i)]
                 if cell.source == LIVE:
-                    cell.figures = {**live[(u.pk, j)], CORE_GROUP: reporting[(u.pk, j)]}
+                    values = live[(pk, j)]
+                    values[CORE_GROUP] = reporting[(pk, j)]
+                    cell.figures = values
     return out
 
 

@@ -78,6 +78,8 @@ class Chain:
         self.due_day, self.review_days = values["reports.due_day"], values["reports.review_days"]
         self.reporting = {u.pk for u in units if u.is_active and u.kind in REPORTING_KINDS and files[u.pk]}
         self._height: dict[int, int] = {}
+        self._children: dict[int, list[OrgUnit]] = {}
+        self._due: dict[tuple[int, datetime.date], datetime.date] = {}
 
     @classmethod
     def of(cls, unit: OrgUnit) -> Chain:
@@ -88,7 +90,10 @@ class Chain:
 
     def children(self, unit: OrgUnit) -> list[OrgUnit]:
         """Reporting units directly below ``unit`` (they file with it)."""
-        return [c for c in self.tree.children_of(unit) if c.pk in self.reporting]
+        found = self._children.get(unit.pk)
+        if found is None:
+            found = self._children[unit.pk] = [c for c in self.tree.children_of(unit) if c.pk in self.reporting]
+        return found
 
     def below(self, unit: OrgUnit) -> list[OrgUnit]:
         """Every reporting unit under ``unit`` whose chain up to it reports (tree order)."""
@@ -104,9 +109,12 @@ class Chain:
         return self._height[unit.pk]
 
     def due(self, unit: OrgUnit, period: Period) -> datetime.date:
-        day = self.due_day[unit.pk] + self.review_days[unit.pk] * self.height(unit)
-        following = period.next()
-        return following.first.replace(day=min(day, following.last.day))
+        key = (unit.pk, period.first)
+        if key not in self._due:
+            day = self.due_day[unit.pk] + self.review_days[unit.pk] * self.height(unit)
+            following = period.next()
+            self._due[key] = following.first.replace(day=min(day, following.last.day))
+        return self._due[key]
 
 
 def due_date(unit: OrgUnit, period: Period) -> datetime.date:
@@ -182,26 +190,52 @@ def groups() -> list[FigureGroup]:
 
 
 def reporting_table(chain: Chain, units: Sequence[OrgUnit], periods: Sequence[Period],
-                    today: datetime.date | None = None) -> dict[tuple[int, int], dict[str, Any]]:
+                    today: datetime.date | None = None,
+                    rows: dict[tuple[int, int, int], MonthlySummary] | None = None) -> dict[tuple[int, int], dict[str, Any]]:
     """The reporting figures of each unit (over every reporting unit below it) and period (a longer
-    period counts unit-months). One query for the summaries."""
+    period counts unit-months). One query for the summaries (none when ``rows`` are given); each
+    unit's month is classified once and the counts are added up the chain."""
     today = today or timezone.localdate()
     months = sorted({m for p in periods for m in p.months()})
-    rows = summaries_for(chain.tree.root, months)
+    rows = summaries_for(chain.tree.root, months) if rows is None else rows
+    below: dict[Period, dict[int, list[int]]] = {}
+    for month in months:
+        counts: dict[int, list[int]] = {}
+
+        def visit(unit: OrgUnit, month: Period = month, counts: dict[int, list[int]] = counts) -> list[int]:
+            if unit.pk in counts:
+                return counts[unit.pk]
+            total = [0, 0, 0, 0]  # due, on time, late, waived
+            for child in chain.children(unit):
+                sub = visit(child)
+                for k in range(4):
+                    total[k] += sub[k]
+                s = rows.get((child.pk, month.year, month.month_number))
+                due = chain.due(child, month)
+                if s is not None and s.status == S.WAIVED:
+                    total[3] += 1
+                elif s is not None and s.first_submitted_at:
+                    total[0] += 1
+                    total[1 if timezone.localdate(s.first_submitted_at) <= due else 2] += 1
+                elif today > due:
+                    total[0] += 1
+                    total[2] += 1
+            counts[unit.pk] = total
+            return total
+
+        for unit in units:
+            visit(unit)
+        below[month] = counts
     out = {}
-    for unit in units:
-        below = chain.below(unit)
-        for i, period in enumerate(periods):
-            raw = dict.fromkeys(("units_due", "units_on_time", "units_late", "units_waived"), 0)
-            for month in period.months():
-                for child in below:
-                    t = Timeliness(chain.due(child, month), rows.get((child.pk, month.year, month.month_number)), today)
-                    if t.waived:
-                        raw["units_waived"] += 1
-                    elif t.submitted or t.late:
-                        raw["units_due"] += 1
-                        raw["units_on_time" if not t.late else "units_late"] += 1
-            out[(unit.pk, i)] = figures.finish(REPORTING_FIGURES, raw)
+    for i, period in enumerate(periods):
+        spans = period.months()
+        for unit in units:
+            due = on_time = late = waived = 0
+            for month in spans:
+                c = below[month][unit.pk]
+                due, on_time, late, waived = due + c[0], on_time + c[1], late + c[2], waived + c[3]
+            out[(unit.pk, i)] = figures.finish(REPORTING_FIGURES, {"units_due": due, "units_on_time": on_time,
+                                                                   "units_late": late, "units_waived": waived})
     return out
 
 
