@@ -151,7 +151,8 @@ def line_chart(title: str, points: Sequence[tuple[str, Any]], *, unit: str = "",
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = max(len(points), 1)
     slot = plot_w / n
-    body, path = [], []
+    body: list[str] = []
+    path: list[str] = []
     for i, ((name, raw), value) in enumerate(zip(points, values, strict=True)):
         cx = LEFT + slot * i + slot / 2
         if value is not None:
@@ -183,7 +184,7 @@ def stacked_chart(title: str, categories: Sequence[str], series: Sequence[tuple[
     body = []
     for i, name in enumerate(categories):
         x = LEFT + slot * i + (slot - bar) / 2
-        y = TOP + plot_h
+        y: float = TOP + plot_h
         for k, (label, values) in enumerate(series):
             value = _num(values[i]) or 0
             if not value:

@@ -196,7 +196,7 @@ class UnitTree:
         self.children: dict[int, list[OrgUnit]] = {}
         for unit in sorted(self.by_id.values(), key=lambda u: u.path):
             if unit.pk != root.pk and unit.parent_id in self.by_id:
-                self.children.setdefault(unit.parent_id, []).append(unit)  # type: ignore[arg-type]
+                self.children.setdefault(unit.parent_id, []).append(unit)
         self.max_depth = max(u.depth for u in self.by_id.values())
 
     def __contains__(self, unit: OrgUnit) -> bool:

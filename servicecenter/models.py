@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 from functools import cached_property
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -610,8 +610,8 @@ class MonthlySummary(models.Model):
                         if name in self.__dict__}
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> MonthlySummary:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._remember()
         return instance
 

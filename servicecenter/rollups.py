@@ -320,6 +320,8 @@ def inbox_items(user: User) -> list[InboxItem]:
     if not (files or accepts):
         return []
     unit = user.org_unit
+    if unit is None:
+        return []
     chain = Chain.of(unit)
     items: list[InboxItem] = []
     visible = access.visible(MonthlySummary.objects.select_related("org_unit"), user)
@@ -397,12 +399,14 @@ def _month_label(month: Period, first: bool) -> str:
     return f"{month.year}年{month.month_number}月" if first or month.month_number == 1 else f"{month.month_number}月"
 
 
-def dashboard(user: User, today: datetime.date | None = None) -> Dashboard | None:
+def dashboard(user: Any, today: datetime.date | None = None) -> Dashboard | None:
     """What the dashboard shows of the summaries and figures for this user (None: nothing)."""
     if not access.reads_cases(user):
         return None
     today = today or timezone.localdate()
     unit = user.org_unit
+    if unit is None:
+        return None
     chain = Chain.of(unit)
     last = figures.last_ended_month(today)
     board = Dashboard(unit, last)

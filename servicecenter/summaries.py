@@ -302,9 +302,10 @@ def adjustments(unit: OrgUnit, period: Period, *, exclude: MonthlySummary | None
     periods = [period_of(s) for s in accepted]
     live = figures.table(tree or UnitTree(unit), [unit], periods)
     reported: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    others = (MonthlySummary.objects.filter(org_unit=unit, status__in=REPORTED_STATES)
-              .exclude(pk=exclude.pk if exclude else None).values_list("adjustments", flat=True))
-    for lines in others:
+    others = MonthlySummary.objects.filter(org_unit=unit, status__in=REPORTED_STATES)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    for lines in others.values_list("adjustments", flat=True):
         for line in lines or []:
             reported.setdefault((line["period"], line["against"]), []).append(line)
     out = []

@@ -297,8 +297,8 @@ def stats_workbook(stats: Stats) -> bytes:
         for col, v in enumerate(cells, start=1):
             put(ws, row, col, v).border = BORDER
         row += 1
-    for col, width in zip("ABCDEFG", (6, 30, 16, 16, 10, 10, 10), strict=True):
-        ws.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFG", (6, 30, 16, 16, 10, 10, 10), strict=True):
+        ws.column_dimensions[letter].width = width
     put(ws, row + 2, 2, "制表人：")
     put(ws, row + 2, 4, "审核人：")
     put(ws, row + 2, 6, "负责人：")

@@ -134,7 +134,7 @@ def _adjustment_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """统计报表: a unit's months of a year (status, due date, figures) and the units that file with it."""
-    user = request.user
+    user: Any = request.user
     require(user, Action.VIEW)
     unit = _unit(request, request.GET.get("unit")) if request.GET.get("unit") else user.org_unit
     if unit is None:
@@ -159,11 +159,12 @@ def index(request: HttpRequest) -> HttpResponse:
     children = chain.children(unit)
     roll = rollup(unit, last, chain=chain, today=today) if children else None
     quarters = [Period.quarter(year, q) for q in range(1, 5) if Period.quarter(year, q).first <= today]
+    parent = unit.parent
+    up = parent if parent is not None and parent.path.startswith(user.org_unit.path) else None
     return render(request, "reports/index.html", {
         "unit": unit, "year": year, "years": list(range(today.year, max(2000, today.year - 5) - 1, -1)),
         "own": own, "reports": chain.reports(unit), "last": last, "rollup": roll,
-        "quarters": quarters, "whole_year": Period.whole_year(year), "parent": unit.parent if unit.parent_id and
-        unit.parent.path.startswith(user.org_unit.path) else None,
+        "quarters": quarters, "whole_year": Period.whole_year(year), "parent": up,
         "children": children,
     })
 
@@ -191,7 +192,7 @@ def unit_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpResp
 
 def _render_unit_month(request: HttpRequest, unit: OrgUnit, period: Period, *, start_form: Any = None,
                        waive_form: Any = None, status: int = 200) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     may_start = role_allows(user, SUMMARY_FILE) and acts_for(user, unit.pk) and summaries.must_report(unit)
     may_waive = (role_allows(user, SUMMARY_ACCEPT) and unit.parent_id is not None and acts_for(user, unit.parent_id)
                  and summaries.must_report(unit) and period.first <= timezone.localdate())
@@ -208,11 +209,12 @@ def start(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """开始填报: the unit's own staff open the month as a draft (with what they typed)."""
     unit = _unit(request, pk)
     period = _month(year, month)
-    require(request.user, SUMMARY_FILE, unit)
+    user: Any = request.user
+    require(user, SUMMARY_FILE, unit)
     form = SummaryTextForm(request.POST, auto_id="id_start_%s")
     if form.is_valid():
         try:
-            summary = summaries.summary_start(unit=unit, year=period.year, month=period.month_number, by=request.user,
+            summary = summaries.summary_start(unit=unit, year=period.year, month=period.month_number, by=user,
                                               **form.cleaned_data)
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -228,11 +230,12 @@ def waive(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """免报: the unit above excuses this unit's month, with the reason."""
     unit = _unit(request, pk)
     period = _month(year, month)
-    require(request.user, SUMMARY_ACCEPT, unit)
+    user: Any = request.user
+    require(user, SUMMARY_ACCEPT, unit)
     form = SummaryReasonForm(request.POST, auto_id="id_waive_%s")
     if form.is_valid():
         try:
-            summary = summaries.summary_waive(unit=unit, year=period.year, month=period.month_number, by=request.user,
+            summary = summaries.summary_waive(unit=unit, year=period.year, month=period.month_number, by=user,
                                               reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_service_error(form, exc)
@@ -255,7 +258,7 @@ def _fetch(request: HttpRequest, pk: int) -> MonthlySummary:
 
 def _render_summary(request: HttpRequest, summary: MonthlySummary, bound: dict[str, django_forms.Form], *,
                     waive_form: Any = None, status: int = 200) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     period = summaries.period_of(summary)
     offered = {t.name for t in SUMMARY_FLOW.available(summary, user)}
     if waive_form is None and "waive" in offered:
@@ -352,7 +355,7 @@ def summary_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _stats(request: HttpRequest) -> tuple[Stats, list[Period]]:
-    user = request.user
+    user: Any = request.user
     require(user, Action.VIEW)
     unit = _unit(request, request.GET.get("unit")) if request.GET.get("unit") else user.org_unit
     if unit is None:
