@@ -116,10 +116,11 @@ def inbox_items(user: Any) -> list[InboxItem]:
     user leads (one query)."""
     items = [InboxItem(kind="群体性/紧急信访待签收", title=e.petition.number,
                        url=e.petition.get_absolute_url(), since=e.created_at, due=e.petition.due_date,
-                       unit=str(e.petition.org_unit), app="信访接待", urgent=True)
+                       unit=str(e.petition.org_unit), app="信访接待", urgent=True, record=e.petition)
              for e in escalation_inbox(user)]
     items += [InboxItem(kind="回访不满意待复核", title=fu.petition.number, url=fu.petition.get_absolute_url(),
-                        since=fu.done_at or fu.created_at, unit=str(fu.petition.org_unit), app="信访接待")
+                        since=fu.done_at or fu.created_at, unit=str(fu.petition.org_unit), app="信访接待",
+                        record=fu.petition)
               for fu in reviews_awaiting(user)]
     return items
 

@@ -365,7 +365,7 @@ def _stats(request: HttpRequest) -> tuple[Stats, list[Period]]:
     try:
         period = Period.parse(request.GET["period"]) if request.GET.get("period") else default
         if period.kind == "month" or period.first > today:
-            raise ValueError("请选择季度或年度，且不能晚于本季度。")
+            raise ValueError(f"统计期间“{request.GET['period']}”无效：请选择季度或年度，且不能晚于本季度。")
     except ValueError as exc:
         messages.error(request, f"{exc} 已显示本季度。")
         period = default

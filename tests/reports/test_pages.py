@@ -220,3 +220,28 @@ def test_the_navigation_counts_the_inbox(ctx, client_for):
     assert 'data-testid="nav-inbox-count"' in client.get("/people/").content.decode()
     client.get("/inbox/")
     assert 'data-testid="nav-inbox-count"' not in client.get("/people/").content.decode()
+
+
+@pytest.mark.parametrize("url", [
+    "/reports/?year=abc", "/reports/?year=1999", "/reports/?unit=abc", "/reports/?unit=999999",
+    "/reports/stats/?period=abc", "/reports/stats/?period=2026-03", "/reports/stats/?period=2099",
+    "/reports/stats/?unit=abc", "/reports/units/999999/2025/1/", "/reports/units/{station}/2025/13/",
+    "/reports/units/{station}/1999/1/", "/reports/units/{station}/2099/1/", "/reports/999999/",
+    "/reports/999999/export.xlsx",
+])
+def test_bad_input_in_urls_is_a_message_or_not_found_never_an_error(ctx, client_for, url):
+    response = client_for("d1_sup").get(url.format(station=ctx.units["330602001"].pk))
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert "无效" in response.content.decode()
+
+
+def test_a_bad_step_post_changes_nothing(ctx, client_for):
+    summary = sm.summary_start(unit=ctx.units["330602001"], year=ctx.month.year, month=ctx.month.month_number,
+                               by=ctx.users["s11_worker"])
+    worker = client_for("s11_worker")
+    too_long = worker.post(f"/reports/{summary.pk}/edit/", {"work_done": "长" * 5001})
+    assert too_long.status_code == 200 and "不能超过5000字" in too_long.content.decode()
+    assert MonthlySummary.objects.get(pk=summary.pk).work_done == ""
+    assert worker.get(f"/reports/{summary.pk}/submit/").status_code == 302  # a step is a POST
+    assert worker.post(f"/reports/{summary.pk}/accept/", {}).status_code == 403  # not the worker's
