@@ -19,6 +19,8 @@
 #    seeker-export    求职登记表 at $SEEKERS rows: ours against raw openpyxl
 # 6. jobs       both registers through the background path (request → db_worker → file)
 # 7. pdf        the person card in Chinese against the same page in Latin text
+# 8. rollup     the city's monthly roll-up, 1,000 stations × 12 months, against raw SQL (the bench
+#               organisation and the spreading of the petitions over it are made once per database)
 #
 # Each step prints its tables and one line per goal: PASS or FAIL, the figure, its reference and the
 # ratio (INFO: a figure given for reference, without a goal). The summary at the end repeats those
@@ -32,7 +34,7 @@ PETITIONS=${PETITIONS:-1000000}
 APPLICATIONS=${APPLICATIONS:-200000}
 RUNS=${RUNS:-11}
 SEEKERS=${SEEKERS:-100000}  # 就业援助: seekers, and SEEKERS / 5 = 20,000 open postings
-ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf}
+ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf rollup}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-full.XXXXXX")}
 mkdir -p "$OUT"
 
@@ -95,6 +97,7 @@ if wanted jobs; then
     step job-petitions "$PY" bench/export_bench.py --job --register petitions --json "$OUT/job-petitions.json"
 fi
 wanted pdf && step pdf "$PY" bench/pdf_bench.py --json "$OUT/pdf.json"
+wanted rollup && step rollup "$PY" bench/summaries_bench.py --strict --json "$OUT/rollup.json"
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STEPS[@]}"

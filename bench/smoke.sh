@@ -53,6 +53,7 @@ step "seeker export" "$PY" bench/export_bench.py --register seekers --rows "$SEE
 step "people export, background" "$PY" bench/export_bench.py --job
 step "petition export, background" "$PY" bench/export_bench.py --job --register petitions
 step "pdf" "$PY" bench/pdf_bench.py --repeat 3
+step "roll-up" "$PY" bench/summaries_bench.py --runs 3
 if [ -x bench/load/run.sh ] && [ -z "${SMOKE_SKIP_LOAD:-}" ]; then
     # Its own throwaway PostgreSQL and gunicorn, whatever DATABASE_URL says; needs the server binaries.
     if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
