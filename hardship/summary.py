@@ -1,11 +1,163 @@
-"""What the 困难职工档案 app contributes to shared pages and the monthly summary."""
+"""What the 困难职工档案 app contributes to shared pages, the inbox and the monthly summary
+(declared in ``declaration.py``).
+
+- ``person_section(person, user)``: the person's files (as applicant or as a household member)
+  that the user may see, with their status.
+- ``dashboard_section(user)``: applications to review, notices ending, approvals waiting, reviews
+  due (and, at the city, district lists to acknowledge).
+- ``inbox_items(user)``: the same things as items to act on (approvals come from the kernel).
+- ``FIGURES`` / ``monthly_figures(unit, first, last)``: the month's figures for ``unit`` and
+  everything below it.
+"""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from servicecenter.registry import Section
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
+from django.utils import timezone
+
+from servicecenter import access, approvals, clocks
+from servicecenter.access import role_allows, visible
+from servicecenter.inbox import InboxItem
+from servicecenter.models import OrgUnit
+from servicecenter.registry import Figure, Section
+
+from . import codes
+from .models import CityReport, HardshipEvent, HardshipFile, Member
+from .selectors import files_for, notice_ended_q, notice_ending_q, recheck_due_q
+from .workflow import ACKNOWLEDGE, APPROVAL, HANDLE
+
+S = HardshipFile.Status
+SECTION_LIMIT = 20
+DASHBOARD_LIMIT = 8
 
 
 def person_section(person: Any, user: Any) -> Section:
-    return Section(title="困难职工档案")
+    as_member = Member.objects.filter(person=person).values("file_id")
+    rows = list(files_for(user).filter(Q(applicant=person) | Q(pk__in=as_member)).order_by("-id")[:SECTION_LIMIT])
+    for f in rows:
+        f.as_applicant = f.applicant_id == person.pk
+    return Section(title="困难职工档案", template="hardship/section_person.html",
+                   context={"files": rows, "more": len(rows) == SECTION_LIMIT})
+
+
+def _waiting_approvals(user: Any) -> list[Any]:
+    """Submitted files this user may decide (kernel approvals of this kind, one query each)."""
+    rows = [a for a in approvals.waiting_for(user) if a.kind == APPROVAL]
+    files = {f.pk: f for f in files_for(user).filter(pk__in=[a.object_id for a in rows])}
+    return [files[a.object_id] for a in rows if a.object_id in files]
+
+
+def _acknowledgements(user: Any) -> list[CityReport]:
+    if not role_allows(user, ACKNOWLEDGE) or not user.org_unit_id:
+        return []
+    return list(visible(CityReport.objects.select_related("org_unit"), user)
+                .filter(status=CityReport.Status.OPEN, org_unit__parent_id=user.org_unit_id)
+                .annotate(n=Count("files")).order_by("opened_at"))
+
+
+def dashboard_section(user: Any) -> Section | None:
+    """The dashboard card. ``context``: ``to_review`` (applications waiting for review, list ≤ 8)
+    and ``to_review_count``; ``ending`` (notices ending within ``clock.due_soon_days``) and
+    ``ending_count``; ``ready_count`` (notices over, to submit); ``approvals`` (files waiting for this
+    supervisor's decision); ``due_count`` (archived files due for their yearly review);
+    ``reports`` (district lists waiting for the city's acknowledgement)."""
+    today = timezone.localdate()
+    days = clocks.due_soon_days(user.org_unit if user.org_unit_id else None)
+    base = files_for(user)
+    handles = role_allows(user, HANDLE)
+    to_review = base.filter(status=S.APPLIED).order_by("applied_on", "id")
+    ending = base.filter(notice_ending_q(today, days)).order_by("notice_due_date", "id")
+    context = {
+        "to_review": list(to_review[:DASHBOARD_LIMIT]) if handles else [],
+        "to_review_count": to_review.count() if handles else 0,
+        "ending": list(ending[:DASHBOARD_LIMIT]), "ending_count": ending.count(), "days": days,
+        "ready_count": base.filter(notice_ended_q(today)).count() if handles else 0,
+        "approvals": _waiting_approvals(user),
+        "due_count": base.filter(recheck_due_q(today)).count(),
+        "reports": _acknowledgements(user),
+        "handles": handles,
+    }
+    return Section(title="困难职工档案", template="hardship/dashboard_section.html", context=context, url="/hardship/")
+
+
+def inbox_items(user: Any) -> list[InboxItem]:
+    """What waits for this user: applications to review and notices over (to submit) at the user's
+    own unit, yearly reviews due there, and district lists to acknowledge (the city). The decisions
+    on submitted files are the kernel's approval items."""
+    if not access.reads_cases(user):
+        return []
+    today = timezone.localdate()
+    items: list[InboxItem] = []
+    if role_allows(user, HANDLE):
+        own = files_for(user).filter(org_unit_id=user.org_unit_id)
+        for f in own.filter(Q(status=S.APPLIED) | notice_ended_q(today)).order_by("id")[:100]:
+            kind = "困难职工申请待审核" if f.status == S.APPLIED else "公示期满待报送审批"
+            items.append(InboxItem(kind=kind, title=str(f), url=f.get_absolute_url(),
+                                   since=timezone.make_aware(datetime.datetime.combine(f.applied_on, datetime.time(9))),
+                                   due=f.notice_due_date if f.status == S.NOTICE else None, unit=str(f.org_unit),
+                                   app="困难职工档案"))
+        for f in own.filter(recheck_due_q(today)).order_by("recheck_due", "id")[:100]:
+            items.append(InboxItem(kind="在档困难职工待复核", title=str(f), url=f.get_absolute_url(),
+                                   since=timezone.make_aware(datetime.datetime.combine(f.recheck_due, datetime.time(9))),
+                                   due=f.recheck_due, unit=str(f.org_unit), app="困难职工档案"))
+    for report in _acknowledgements(user):
+        items.append(InboxItem(kind="区县审批档案待确认备案", title=f"{report.org_unit} {report.n}份", url=report.get_absolute_url(),
+                               since=report.opened_at, unit=str(report.org_unit), app="困难职工档案"))
+    return items
+
+
+# --- Monthly figures ----------------------------------------------------------------------------------
+
+FIGURES = (
+    Figure("applications", "新申请", counts_by="申请日期"),
+    Figure("approved_hardship", "批准困难职工", counts_by="审批日期"),
+    Figure("approved_extreme", "批准特困职工", counts_by="审批日期"),
+    Figure("returned", "退回修改", counts_by="审批日期"),
+    Figure("rejected", "不予批准", counts_by="审批日期"),
+    Figure("exited", "解困脱困", counts_by="脱困日期"),
+    Figure("closed", "注销", counts_by="注销日期"),
+    Figure("active_hardship", "月末在档困难职工", counts_by="月末状态", kind="distinct", unit="人",
+           note="月末在档（已审批、未脱困未注销）且当时类别为困难职工的申请人，按人去重"),
+    Figure("active_extreme", "月末在档特困职工", counts_by="月末状态", kind="distinct", unit="人",
+           note="月末在档且当时类别为特困职工的申请人，按人去重"),
+)
+
+
+def _bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return start, end
+
+
+def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) -> dict[str, Any]:
+    """The figures of ``FIGURES`` for ``unit`` and everything below it, for the days ``first`` to
+    ``last`` (no user scope: the caller has checked the user may see ``unit``). Four queries.
+
+    Events are counted from the files' timelines (the step names); approvals by the grade the
+    approval gave. The month-end stock takes each file's grade as of the last day: the grade of its
+    latest approval or yearly review on or before that day.
+    """
+    start, end = _bounds(first, last)
+    subtree = HardshipFile.objects.filter(org_unit__path__startswith=unit.path)
+    applications = subtree.filter(applied_on__gte=first, applied_on__lte=last).count()
+    events = HardshipEvent.objects.filter(file__org_unit__path__startswith=unit.path, at__gte=start, at__lt=end)
+    counted = events.aggregate(
+        approved_hardship=Count("pk", filter=Q(kind="approve", data__grade=codes.Grade.HARDSHIP)),
+        approved_extreme=Count("pk", filter=Q(kind="approve", data__grade=codes.Grade.EXTREME)),
+        returned=Count("pk", filter=Q(kind="send_back")),
+        rejected=Count("pk", filter=Q(kind="reject")),
+        exited=Count("pk", filter=Q(kind="exit")),
+        closed=Count("pk", filter=Q(kind="close")),
+    )
+    grade_then = (HardshipEvent.objects.filter(file=OuterRef("pk"), kind__in=("approve", "recheck"), at__lt=end)
+                  .order_by("-at", "-id").values(grade=KT("data__grade"))[:1])
+    stock = (subtree.filter(approved_on__lte=last).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=last))
+             .filter(status__in=HardshipFile.APPROVED).annotate(grade_then=Subquery(grade_then))
+             .aggregate(active_hardship=Count("applicant_id", distinct=True, filter=Q(grade_then=codes.Grade.HARDSHIP)),
+                        active_extreme=Count("applicant_id", distinct=True, filter=Q(grade_then=codes.Grade.EXTREME))))
+    return {"applications": applications, **counted, **stock}
