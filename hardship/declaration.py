@@ -13,7 +13,6 @@ from servicecenter.permissions import Permission
 from servicecenter.roles import Role
 
 HANDLERS = (Role.CLERK, Role.WORKER, Role.SUPERVISOR)
-DEMO_FILES = 60
 
 PERMISSIONS = (
     Permission.of("hardship.apply", "登记困难职工申请", HANDLERS),
@@ -58,7 +57,7 @@ def _demo(run: registry.DemoRun) -> str:
     from .demo import seed_files
     from .models import HardshipFile
 
-    seed_files(run.count or DEMO_FILES, write=run.write)
+    seed_files(run.count, write=run.write)
     return f"{HardshipFile.objects.count()} 份困难职工档案"
 
 

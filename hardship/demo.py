@@ -1,6 +1,6 @@
 """Demo and benchmark files.
 
-``seed_files(count)``: the demo story first — ``DEMO_FILES`` (60) files across the four demo
+``seed_files(count)``: the demo story first — ``DEMO_FILES`` (62) files across the four demo
 stations in every state, made through the services (so each has its timeline, evaluations,
 approvals, audit rows): applications waiting for review, files under notice (one with an open
 objection), files waiting for the district, archived files (some due for their yearly review, one
@@ -36,7 +36,6 @@ from .models import HardshipEvent, HardshipFile, HomeVisit, SpotCheck
 from .selectors import add_months
 
 NAMESPACE = uuid.UUID("0b1c7f3e-52d4-4b8e-9f41-7a6c2d9e8b13")
-DEMO_FILES = 60
 STATIONS = ["330602001", "330602002", "330604001", "330604002"]
 BULK_BATCH = 5000
 D = Decimal
@@ -53,6 +52,7 @@ STORY = [
 ]
 # The last station's extra story lines, to reach every refused outcome of the district as well.
 EXTRA = {0: ("rejected", "none"), 1: ("returned", "income")}
+DEMO_FILES = len(STORY) * len(STATIONS) + len(EXTRA)  # 62
 
 
 def _token(kind: str, i: int) -> uuid.UUID:
@@ -205,8 +205,8 @@ def _story(i: int, station: OrgUnit, person: Person, state: str, profile: str, r
     _shift(file, 400 if state == "archived_due" else 40)
 
 
-def seed_files(count: int = DEMO_FILES, *, write: Callable[[str], None] = print) -> None:
-    """The demo story (once), then bulk files up to ``count`` when it is larger."""
+def seed_files(count: int = 0, *, write: Callable[[str], None] = print) -> None:
+    """The demo story (once), then bulk files until there are ``count`` files in all."""
     _seed_story()
     if count > DEMO_FILES:
         seed_bulk(count - DEMO_FILES, write=write)
@@ -221,6 +221,8 @@ def _seed_story() -> None:
     for n, code in enumerate(STATIONS):
         station = units[code]
         lines = list(STORY) + ([EXTRA[0], EXTRA[1]] if n == len(STATIONS) - 1 else [])
+        if n:  # one file in the demo has an objection: the first station's
+            lines = [("notice", profile) if state == "notice_objection" else (state, profile) for state, profile in lines]
         candidates = [p for p in Person.objects.filter(org_unit=station).order_by("pk") if p.pk not in taken]
         for k, (state, profile) in enumerate(lines):
             i = n * 100 + k

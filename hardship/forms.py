@@ -184,13 +184,13 @@ class HouseholdForms:
         self.incomes = IncomeFormSet(data, prefix="i", initial=incomes if data is None else None)
         masked = {m.pk: m.id_number_masked for m in file.members.all()} if file is not None else {}
         for n, row in enumerate(self.members.forms, start=1):
-            for name, f in row.fields.items():
+            for f in row.fields.values():
                 f.widget.attrs["aria-label"] = f"第{n}位成员{f.label}"
             existing = str(row["existing"].value() or "")
             if existing.isdigit() and masked.get(int(existing)):
                 row.fields["id_number"].widget.attrs["placeholder"] = masked[int(existing)]
         for n, row in enumerate(self.incomes.forms, start=1):
-            for name, f in row.fields.items():
+            for f in row.fields.values():
                 f.widget.attrs["aria-label"] = f"第{n}项收入{f.label}"
         self.member_errors: list[str] = []
         self.income_errors: list[str] = []

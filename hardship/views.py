@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from servicecenter import approvals, audit, clocks
 from servicecenter.access import Action, can, get_visible_or_404, require, visible
-from servicecenter.attachments import attachment_panel, attachments_of
+from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.listing import list_page
 from servicecenter.pdf import pdf_response, print_record
@@ -25,7 +25,7 @@ from servicecenter.steps import Step, StepPage
 from . import codes, eligibility, forms, registers, selectors, services
 from .filters import FileFilter, RosterFilter
 from .models import CityReport, HardshipFile
-from .workflow import APPLY, FILE_FLOW, HANDLE, REPORT_FLOW, latest_spot_check, open_objections
+from .workflow import APPLY, FILE_FLOW, HANDLE, REPORT_FLOW, latest_spot_check
 
 DETAIL_RELATED = ("applicant__org_unit", "applicant__employer", "org_unit__parent", "created_by", "reviewed_by",
                   "submitted_by", "approved_by", "latest_evaluation", "decision", "city_report")
@@ -211,8 +211,8 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, pk)
 
 
-def _evidence(file: HardshipFile) -> list[tuple[str, bool]]:
-    have = {a.description for a in attachments_of(file)}
+def _evidence(attachments: Any) -> list[tuple[str, bool]]:
+    have = {a.description for a in attachments}
     return [(label, any(d.startswith(value) for d in have)) for value, label in codes.Evidence.choices
             if value != codes.Evidence.OTHER]
 
@@ -223,17 +223,20 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
     evaluation = file.latest_evaluation
     panels = PAGE.panels(file, user, bound or {})
     attachments = attachment_panel(request, file)
+    attachments["attachments"] = list(attachments["attachments"])
+    members = list(file.members.all())
+    objections = list(file.objections.select_related("recorded_by", "resolved_by"))
     return render(request, "hardship/detail.html", {
-        "file": file, "members": list(file.members.select_related("person")), "incomes": list(file.incomes.all()),
+        "file": file, "members": members, "incomes": list(file.incomes.all()),
         "evaluation": evaluation, "groups": eligibility.grouped(evaluation.outcome) if evaluation else [],
         "overrides": list(file.overrides.select_related("by", "evaluation")),
         "visits": list(file.visits.select_related("recorded_by")),
-        "objections": list(file.objections.select_related("recorded_by", "resolved_by")),
+        "objections": objections,
         "spot_check": latest_spot_check(file), "approvals": approvals.history(file),
-        "events": file.events.select_related("by"), "conflicts": selectors.member_conflicts(file, user),
+        "events": file.events.select_related("by"), "conflicts": selectors.member_conflicts(file, user, [m.person_id for m in members if m.person_id]),
         "notice": clocks.view(selectors.NOTICE_CLOCK.read(file), timezone.localdate())
         if file.notice_started_on else None,
-        "open_objections": open_objections(file).count(), "evidence": _evidence(file),
+        "open_objections": sum(o.is_open for o in objections), "evidence": _evidence(attachments["attachments"]),
         "evidence_kinds": codes.Evidence.choices, "can_edit": FILE_FLOW.refusal(file, user, "edit") is None
         and can(user, HANDLE, file),
         **attachments, "panels": panels, "bound": next(iter(bound or {}), ""),

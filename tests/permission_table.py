@@ -32,6 +32,13 @@ EXPECTED: dict[str, set[Role]] = {
     "petitions.acknowledge": {S},
     "petitions.review": {S},
     "petitions.export": {S, AU},
+    # 困难职工档案: the counter and the station apply, visit, review, post the notice and review
+    # yearly; the supervisor of the district approves and the city's acknowledges; registers as usual.
+    "hardship.apply": COUNTER,
+    "hardship.handle": COUNTER,
+    "hardship.approve": {S},
+    "hardship.acknowledge": {S},
+    "hardship.export": {S, AU},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

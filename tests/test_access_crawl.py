@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from hardship.views import STEPS as HARDSHIP_STEPS
 from petitions import services as petition_services
 from petitions.models import Category
 from petitions.views import STEPS as PETITION_STEPS
@@ -81,6 +82,22 @@ RULES: dict[str, Rule] = {
     "petitions:notice_response": Rule("object", "notice", post_only=True),
     **{f"petitions:{step}": Rule("object", "petition", post_only=True) for step in PETITION_STEPS},
     "hardship:landing": PAGE,
+    "hardship:list": PAGE,
+    "hardship:new": PAGE,
+    "hardship:roster": PAGE,
+    "hardship:export": PAGE,
+    "hardship:notices": PAGE,
+    "hardship:notice_print": PAGE,
+    "hardship:reports": PAGE,
+    "hardship:report": Rule("object", "city_report"),
+    "hardship:report_acknowledge": Rule("object", "city_report", post_only=True),
+    "hardship:detail": Rule("object", "hardship_file"),
+    "hardship:edit": Rule("object", "hardship_file"),
+    "hardship:print": Rule("object", "hardship_file"),
+    "hardship:card": Rule("object", "hardship_file"),
+    "hardship:visit_detail": Rule("object", "home_visit"),
+    "hardship:evaluation": Rule("object", "evaluation"),
+    **{f"hardship:{step}": Rule("object", "hardship_file", post_only=True) for step in HARDSHIP_STEPS},
     "legalaid:landing": PAGE,
     "jobs:landing": PAGE,
     "funds:landing": PAGE,
@@ -107,7 +124,7 @@ def rule_for(name: str) -> Rule:
 
 
 @pytest.fixture
-def objects(users, settings, tmp_path):
+def objects(users, units, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     clerk = users["s11_clerk"]
     employer = make_employer(clerk.org_unit, name=f"{XSS_NAME}公司")
@@ -133,7 +150,16 @@ def objects(users, settings, tmp_path):
     # Export jobs belong to the user who asked (here the district supervisor); nobody else sees them.
     export_job = exportjobs.export_job_enqueue(user=users["d1_sup"], source=exportjobs.PERSON_EXPORT, query="")
     exportjobs.export_job_run(export_job.pk)
+    # An archived hardship file of the same person (the city and the auditor see archived files).
+    from tests.hardship.conftest import Kit, household, member
+
+    kit = Kit(users, units)
+    hardship_file = kit.make("archived", household=household(person, members=[
+        member("self", XSS_NAME, "1000", id_number=person.id_number), member("spouse", XSS_NAME, age=40)],
+        address=XSS_NAME, needs=XSS_NAME))
     return {"person": person, "employer": employer, "attachment": attachment, "petition": petition,
+            "hardship_file": hardship_file, "home_visit": hardship_file.visits.get(),
+            "evaluation": hardship_file.latest_evaluation, "city_report": hardship_file.city_report,
             "export_job": export_job,
             "notice": notice, "task": task, "task_target": task.targets.get()}
 
@@ -145,6 +171,10 @@ def url_of(name: str, objects: dict) -> str | None:
         return reverse(name, kwargs={"pk": notice.petition_id, "notice_pk": notice.pk})
     if rule.kind == "object" and rule.obj == "upload_target":
         return reverse(name, kwargs={"key": "petitions.petition", "pk": objects["petition"].pk})
+    if rule.kind == "object" and rule.obj in ("home_visit", "evaluation"):
+        child = objects[rule.obj]
+        kwargs = {"visit_pk" if rule.obj == "home_visit" else "evaluation_pk": child.pk}
+        return reverse(name, kwargs={"pk": child.file_id, **kwargs})
     if rule.kind == "object" and rule.obj == "export_job":
         return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":
