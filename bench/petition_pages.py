@@ -110,7 +110,7 @@ def run_case(case: Case, runs: int) -> Result:
 
 def deadline_verdicts(results: list[Result]) -> bool:
     """Overdue and due-soon page 1 against the unfiltered page 1 of the same user, same run."""
-    by_key = {r.key: r for r in results}
+    by_key = {r.case: r for r in results}
     ok = True
     for base in ("city", "station"):
         if base not in by_key:
@@ -122,7 +122,7 @@ def deadline_verdicts(results: list[Result]) -> bool:
             ratio = r.ours_ms / by_key[base].ours_ms if by_key[base].ours_ms else float("inf")
             met = ratio <= 2.0
             ok = ok and met
-            print(f"期限筛选 {r.key:18} {r.ours_ms:8.1f} ms / 未筛选 {by_key[base].ours_ms:8.1f} ms = {ratio:5.2f}×"
+            print(f"期限筛选 {r.case:18} {r.ours_ms:8.1f} ms / 未筛选 {by_key[base].ours_ms:8.1f} ms = {ratio:5.2f}×"
                   f"（目标 ≤ 2×）{'PASS' if met else 'FAIL'}")
     return ok
 

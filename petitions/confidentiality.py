@@ -9,28 +9,33 @@ can see the case gets "（保密）" — on pages, in search, in registers and i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from servicecenter import access
+
+if TYPE_CHECKING:
+    from servicecenter.models import User
+
+    from .models import Petition
 
 MASK = "（保密）"
 # The supervisors who lead a unit's cases hold this (they acknowledge its escalations).
 LEADERSHIP = "petitions.acknowledge"
 
 
-def identity_q(user: Any, prefix: str = "") -> Q:
+def identity_q(user: User, prefix: str = "") -> Q:
     """Petitions whose complainant this user may see by name."""
     return (Q(**{f"{prefix}is_confidential": False}) | Q(**{f"{prefix}handler_id": user.pk})
             | access.leads_q(user, LEADERSHIP, prefix))
 
 
-def identity_annotation(user: Any) -> ExpressionWrapper:
+def identity_annotation(user: User) -> ExpressionWrapper:
     return ExpressionWrapper(identity_q(user), output_field=BooleanField())
 
 
-def identity_visible(user: Any, petition: Any) -> bool:
+def identity_visible(user: User, petition: Petition) -> bool:
     return (not petition.is_confidential or petition.handler_id == user.pk
             or access.leads(user, petition.org_unit, LEADERSHIP))
 
@@ -49,7 +54,7 @@ class Complainant:
     person_pk: int | None
 
 
-def complainant(petition: Any, user: Any, *, shown: bool | None = None) -> Complainant:
+def complainant(petition: Petition, user: User, *, shown: bool | None = None) -> Complainant:
     if shown is None:
         shown = identity_visible(user, petition)
     if not shown:

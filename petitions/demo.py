@@ -27,7 +27,7 @@ import random
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
@@ -93,6 +93,7 @@ class _World:
                  .select_related("org_unit").distinct())
         self.staff: dict[int, list[User]] = defaultdict(list)
         for u in users:
+            assert u.org_unit_id is not None  # org_unit__isnull=False above
             self.staff[u.org_unit_id].append(u)
         self.units = list(OrgUnit.objects.filter(pk__in=list(self.staff)).select_related("parent"))
         self.unit = {u.pk: u for u in self.units}
@@ -174,11 +175,12 @@ def seed_petitions(count: int, *, rng_seed: int = 2026, batch: int = BATCH, work
     blocks = [range(start, min(start + RNG_BLOCK, count)) for start in range(0, count, RNG_BLOCK)]
     # Cases are written in index order, a block at a time: a block whose first and last case are
     # there is complete; one with neither is new; anything else is looked at case by case.
-    present = set()
+    present: set[uuid.UUID] = set()
     for k in range(0, len(blocks), 500):
         chunk = [t for b in blocks[k:k + 500] for t in (_token(rng_seed, b[0]), _token(rng_seed, b[-1]))]
         present.update(Petition.objects.filter(intake_token__in=chunk).values_list("intake_token", flat=True))
-    fresh, partial = [], []
+    fresh: list[range] = []
+    partial: list[range] = []
     for b in blocks:
         found = (_token(rng_seed, b[0]) in present) + (_token(rng_seed, b[-1]) in present)
         if found < 2:
@@ -268,8 +270,8 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
         "intake_token": token, "status": Petition.Status.OPEN.value, "handling": "",
     }
     events = [("intake", receiver, received, f"{CHANNEL_LABELS[channel]}，{headcount}人")]
-    follow_up = None
-    notice = None
+    follow_up: dict[str, Any] | None = None
+    notice: dict[str, Any] | None = None
     age = (today - accepted).days
     fate = rng.random()
     if age > 3 and fate < 0.25:
@@ -348,9 +350,21 @@ def _numbers(specs: list[dict[str, Any]]) -> None:
             s["notice"]["number"] = number
 
 
-def _related(specs: list[dict[str, Any]], petition_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
+class _Related(TypedDict):
+    events: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    notices: list[dict[str, Any]]
+    links: list[PersonLink]
+
+
+def _related(specs: list[dict[str, Any]], petition_ids: list[int]) -> _Related:
     """The rows that hang off each case, with the case's id filled in."""
-    events, follow_ups, escalations, notices, links = [], [], [], [], []
+    events: list[dict[str, Any]] = []
+    follow_ups: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    links: list[PersonLink] = []
     for s, pk in zip(specs, petition_ids, strict=True):
         p = s["petition"]
         events += [{"petition_id": pk, "kind": k, "label": EVENT_LABELS.get(k, k), "by_id": u, "at": at, "note": note,
@@ -412,7 +426,8 @@ def _copy_blocks(world: _World, blocks: list[range], rng_seed: int, workers: int
     world.prime_due()  # the workers must not touch the database
     _WORLD = world
     workers = min(2, os.cpu_count() or 1) if workers is None else workers
-    created, failed = 0, []
+    created = 0
+    failed: list[range] = []
     if workers <= 1 or len(jobs) == 1:
         for job in jobs:
             created += _write_block(world, job, _build_block(job), failed)
@@ -495,7 +510,9 @@ def _write_block(world: _World, job: tuple, payload: dict[str, Any], failed: lis
 def _copy_fields(model: type[models.Model], *, with_pk: bool = False, last: str | None = None) -> list[models.Field]:
     fields = [f for f in model._meta.concrete_fields if (with_pk or not f.primary_key) and f.attname != last]
     if last:
-        fields.append(model._meta.get_field(last))
+        field = model._meta.get_field(last)
+        assert isinstance(field, models.Field)  # a column of the model, not a reverse relation
+        fields.append(field)
     return fields
 
 
@@ -510,6 +527,11 @@ def _copy_lines(model: type[models.Model], rows: Iterable[dict[str, Any]], *, wi
     return ["\t".join([_copy_text(row.get(name, defaults[name])) for name in names]) for row in rows]
 
 
+def _column(field: models.Field) -> str:
+    assert field.column is not None  # _copy_fields() gives concrete fields, which have a column
+    return field.column
+
+
 def _copy(cursor: Any, model: type[models.Model], lines: list[str], *, with_pk: bool = False,
           last: str | None = None, last_values: list[str] | None = None) -> None:
     if not lines:
@@ -519,7 +541,7 @@ def _copy(cursor: Any, model: type[models.Model], lines: list[str], *, with_pk: 
         data = "".join(f"{line}\t{_copy_text(value)}\n" for line, value in zip(lines, last_values, strict=True))
     else:
         data = "\n".join(lines) + "\n"
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
     with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
         copy.write(data.encode())
 

@@ -16,15 +16,18 @@ from servicecenter.people import person_search
 from .confidentiality import identity_q
 from .forms import HandlerChoiceField
 from .models import Category, Petition
-from .selectors import CLOCK, due_soon_days, due_soon_q, overdue_q
+from .selectors import CLOCK, due_soon_days, due_soon_q, overdue_open_q
 from .workflow import HANDLE
 
 DEADLINE_CHOICES = [
-    ("overdue", "已逾期（含逾期办结）"),
+    ("overdue", "已逾期（未办结）"),
     ("due_soon", "即将到期"),
+    ("overdue_closed", "逾期办结"),
     ("paused", "暂停计时"),
     ("extended", "已延期"),
 ]
+# The deadline lists come most urgent first (earliest due date) unless the user sorts otherwise.
+BY_DUE = ("due_date", "id")
 
 
 class HandlerFilter(df.ModelChoiceFilter):
@@ -58,7 +61,7 @@ class PetitionFilter(ScopedFilterSet):
         model = Petition
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.user = user
         units = self.filters["org_unit"].queryset
@@ -72,9 +75,11 @@ class PetitionFilter(ScopedFilterSet):
 
     def filter_deadline(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         if value == "overdue":
-            return qs.filter(overdue_q())
+            return qs.filter(overdue_open_q()).order_by(*BY_DUE)
         if value == "due_soon":
-            return qs.filter(due_soon_q(due_soon_days(self.user)))
+            return qs.filter(due_soon_q(due_soon_days(self.user))).order_by(*BY_DUE)
+        if value == "overdue_closed":
+            return qs.filter(CLOCK.stopped_late_q())
         if value == "paused":
             return qs.filter(CLOCK.paused_q())
         if value == "extended":

@@ -4,7 +4,7 @@ rules that depend on the case's state are the services' and are shown at the fie
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -58,8 +58,8 @@ class IntakeForm(forms.Form):
         self.user = user
         self.person_form = person_form
         self.employer_form = employer_form
-        self.fields["org_unit"].queryset = assignable_units(user)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        cast(UnitChoiceField, self.fields["org_unit"]).queryset = assignable_units(user)
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(is_active=True)
         self.person_target: Any = None
         self.employer_target: Any = None
 
@@ -71,6 +71,7 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data; only an override could not
         self._clean_person(data)
         self._clean_employer(data)
         return data
@@ -174,7 +175,7 @@ class AssignForm(_PetitionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = services.eligible_handlers(self.petition)
+        cast(HandlerChoiceField, self.fields["handler"]).queryset = services.eligible_handlers(self.petition)
         if not self.is_bound:
             self.initial.setdefault("due_date", self.petition.due_date)
 
@@ -243,6 +244,7 @@ class DecisionForm(_PetitionForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data; only an override could not
         if data.get("decision") == "reject" and not (data.get("note") or "").strip():
             self.add_error("note", "不同意时须写明理由。")
         return data
@@ -297,7 +299,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = units_below(user)
+        cast(UnitMultipleChoiceField, self.fields["units"]).queryset = units_below(user)
 
 
 class TaskReportForm(forms.Form):

@@ -3,6 +3,8 @@ employers and tasks assigned from above. States change only through ``petitions/
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -11,6 +13,11 @@ from django.utils import timezone
 from servicecenter.clocks import Clock
 from servicecenter.models import Employer, OrgUnit, Person
 from servicecenter.timeline import CaseEvent
+
+if TYPE_CHECKING:
+    from servicecenter.steps import Panel
+
+    from .confidentiality import Complainant
 
 
 class Category(models.Model):
@@ -111,6 +118,9 @@ class Petition(models.Model):
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
+    # Not a field: the list pages set it (masked where it must be) on the rows they render.
+    complainant: Complainant
+
     class Meta:
         verbose_name = verbose_name_plural = "信访事项"
         ordering = ["-received_at", "-id"]
@@ -120,8 +130,13 @@ class Petition(models.Model):
             models.Index(fields=["status", "-received_at", "-id"], name="petition_status_recent"),  # … by 状态
             models.Index(fields=["status", "due_date"], name="petition_status_due"),
             models.Index(fields=["handler", "status"], name="petition_handler_status"),
-            # Overdue and due soon are each one range on late_from (clocks.py).
-            models.Index(fields=["late_from", "-received_at", "-id"], name="petition_late_recent"),
+            # The deadline lists (clocks.py): open cases by due date (已逾期, 即将到期: a range on
+            # the due date, most urgent first), and the cases closed late, newest first.
+            models.Index(fields=["due_date", "id"], name="petition_open_due", condition=models.Q(stopped_on__isnull=True)),
+            models.Index(fields=["org_unit", "due_date", "id"], name="petition_unit_open_due",
+                         condition=models.Q(stopped_on__isnull=True)),  # a station's deadline lists and counts
+            models.Index(fields=["-received_at", "-id"], name="petition_closed_late",
+                         condition=models.Q(stopped_on__isnull=False, late_from__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -293,6 +308,8 @@ class Notice(models.Model):
     # The deadline's clock (a fixed date; ``selectors.NOTICE_CLOCK``): late from the day after it.
     late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
 
+    panel: Panel | None  # not a field: the case page's response form for this notice, if offered
+
     class Meta:
         verbose_name = verbose_name_plural = "维权建议书/整改书"
         ordering = ["-issued_on", "-id"]
@@ -343,6 +360,8 @@ class TaskTarget(models.Model):
     due_date = models.DateField("报告期限", null=True, blank=True)
     late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
     reported_on = models.DateField("报告日期", null=True, blank=True)
+
+    panel: Panel | None  # not a field: the task page's report form for this unit, if offered
 
     class Meta:
         verbose_name = verbose_name_plural = "交办事项承办"

@@ -8,8 +8,6 @@ database already returns "（保密）" — nothing to forget in Python.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import (
     BooleanField,
     Case,
@@ -22,10 +20,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import QueryDict
 
 from servicecenter.exportjobs import ExportSource
 from servicecenter.exports import Column, Register
-from servicecenter.models import Person
+from servicecenter.models import Person, User
 
 from .confidentiality import MASK, identity_q
 from .filters import PetitionFilter
@@ -39,7 +38,7 @@ TEMPLATES = {
 }
 
 
-def _masked(user: Any, path: str) -> Case:
+def _masked(user: User, path: str) -> Case:
     return Case(When(identity_q(user), then=F(path)), default=Value(MASK), output_field=CharField())
 
 
@@ -76,7 +75,7 @@ def petition_register(categories: list[Category]) -> Register:
     )
 
 
-def register_queryset(queryset: QuerySet[Petition], user: Any, categories: list[Category]) -> QuerySet[Petition]:
+def register_queryset(queryset: QuerySet[Petition], user: User, categories: list[Category]) -> QuerySet[Petition]:
     """``queryset`` (already the list's scoped, filtered queryset) with the register's computed
     columns: masked complainant fields, latest follow-up, overdue flag, one column per category."""
     latest = (FollowUp.objects.filter(petition=OuterRef("pk"), status=FollowUp.Status.DONE)
@@ -102,7 +101,7 @@ class PetitionExportSource(ExportSource):
     job). One column per active category: they are read for each export, once for the columns and
     the query alike."""
 
-    def build(self, user: Any, params: Any) -> tuple[Register, QuerySet[Petition]]:
+    def build(self, user: User, params: QueryDict | None) -> tuple[Register, QuerySet[Petition]]:
         categories = register_categories()
         return petition_register(categories), register_queryset(self.queryset(user, params), user, categories)
 

@@ -5,7 +5,7 @@ page offers is the workflow's (``workflow.py``)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -19,6 +19,11 @@ from servicecenter.validators import normalise_resident_id, normalise_uscc
 from .confidentiality import identity_annotation
 from .models import Escalation, FollowUp, Notice, Petition, Task, TaskTarget
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    ListedPetition = WithAnnotations[Petition, "IdentityShown"]  # a row of petitions_for()
+
 # The deadline clocks (servicecenter/clocks.py): where their fields are.
 CLOCK = clocks.ClockSpec(Petition, "办结期限", names={"started_on": "accepted_on"})
 NOTICE_CLOCK = clocks.ClockSpec(Notice, "回复/整改期限",
@@ -31,7 +36,11 @@ Status = Petition.Status
 LIST_RELATED = ("person", "category", "org_unit", "handler", "employer")
 
 
-def petitions_for(user: Any) -> QuerySet[Petition]:
+class IdentityShown(TypedDict):
+    identity_shown: bool
+
+
+def petitions_for(user: User) -> QuerySet[ListedPetition]:
     """The user's petitions, with what a list row shows joined in and ``identity_shown`` telling
     whether the complainant may be named."""
     return visible(Petition.objects.select_related(*LIST_RELATED), user).annotate(
@@ -51,11 +60,11 @@ def due_soon_q(days: int, today: datetime.date | None = None) -> Q:
     return CLOCK.due_soon_q(today or timezone.localdate(), days)
 
 
-def due_soon_days(user: Any) -> int:
+def due_soon_days(user: User) -> int:
     return clocks.due_soon_days(user.org_unit if user.org_unit_id else None)
 
 
-def escalation_inbox(user: Any) -> QuerySet[Escalation]:
+def escalation_inbox(user: User) -> QuerySet[Escalation]:
     """Group or urgent petitions waiting for this supervisor's unit to acknowledge them."""
     if not role_allows(user, ACKNOWLEDGE) or not user.org_unit_id:
         return Escalation.objects.none()
@@ -65,7 +74,7 @@ def escalation_inbox(user: Any) -> QuerySet[Escalation]:
             .order_by("created_at"))
 
 
-def reviews_awaiting(user: Any) -> QuerySet[FollowUp]:
+def reviews_awaiting(user: User) -> QuerySet[FollowUp]:
     """Unsatisfied follow-ups on cases this supervisor leads, waiting for a decision."""
     if not role_allows(user, REVIEW):
         return FollowUp.objects.none()
@@ -75,19 +84,19 @@ def reviews_awaiting(user: Any) -> QuerySet[FollowUp]:
             .order_by("done_at"))
 
 
-def pending_follow_ups(user: Any) -> QuerySet[FollowUp]:
+def pending_follow_ups(user: User) -> QuerySet[FollowUp]:
     cases = visible(Petition.objects.all(), user).values("pk")
     return (FollowUp.objects.filter(petition__in=cases, status=FollowUp.Status.PENDING)
             .select_related("petition__org_unit", "petition__person", "petition__handler", "petition__category")
             .order_by("created_at"))
 
 
-def notices_for(user: Any) -> QuerySet[Notice]:
+def notices_for(user: User) -> QuerySet[Notice]:
     cases = visible(Petition.objects.all(), user).values("pk")
     return Notice.objects.filter(petition__in=cases).select_related("petition", "employer", "issued_by")
 
 
-def person_candidates(user: Any, text: str, limit: int = 8) -> tuple[list[Person], Any]:
+def person_candidates(user: User, text: str, limit: int = 8) -> tuple[list[Person], Any]:
     """People matching the intake search, and a person registered elsewhere when the text is
     their full ID number (only name, masked ID and registering unit)."""
     text = (text or "").strip()
@@ -102,7 +111,7 @@ def person_candidates(user: Any, text: str, limit: int = 8) -> tuple[list[Person
     return found, foreign
 
 
-def employer_candidates(user: Any, text: str, limit: int = 8) -> tuple[list, Any]:
+def employer_candidates(user: User, text: str, limit: int = 8) -> tuple[list, Any]:
     from servicecenter.employers import employer_lookup, employer_search
     from servicecenter.models import Employer
 
@@ -121,13 +130,13 @@ def employer_candidates(user: Any, text: str, limit: int = 8) -> tuple[list, Any
 # --- tasks ------------------------------------------------------------------------------------------
 
 
-def tasks_sent(user: Any) -> QuerySet[Task]:
+def tasks_sent(user: User) -> QuerySet[Task]:
     """Tasks sent by the user's unit or below it, with per-target progress."""
     return (visible(Task.objects.select_related("org_unit", "created_by"), user)
             .filter(org_unit__in=access.scope_unit_ids(user)).prefetch_related("targets__org_unit"))
 
 
-def task_targets_received(user: Any) -> QuerySet[TaskTarget]:
+def task_targets_received(user: User) -> QuerySet[TaskTarget]:
     """Parts of tasks addressed to the user's own unit."""
     if not access.reads_cases(user):
         return TaskTarget.objects.none()
@@ -152,5 +161,5 @@ def notice_scope(queryset: QuerySet[Notice], user: User) -> QuerySet[Notice]:
     return queryset.filter(petition__in=visible(Petition.objects.all(), user).values("pk"))
 
 
-def unit_choices(user: Any) -> QuerySet[OrgUnit]:
+def unit_choices(user: User) -> QuerySet[OrgUnit]:
     return visible(OrgUnit.objects.all(), user)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -48,6 +48,13 @@ def _fail(message: str, field_name: str | None = None, code: str = "invalid") ->
     raise ValidationError({field_name: message} if field_name else message, code=code)
 
 
+def _own_unit(by: User) -> OrgUnit:
+    """The unit of a user past a case step's permission check."""
+    unit = by.org_unit
+    assert unit is not None  # case roles always come with a unit (the staff form requires one)
+    return unit
+
+
 def _required(value: Any, field_name: str, label: str) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else value
     if not text:
@@ -62,8 +69,9 @@ def _with_note(text: str, note: str) -> str:
 
 def _event(petition: Petition, kind: str, by: User, note: str = "", *, write_audit: bool = True) -> PetitionEvent:
     """A timeline entry that is not a workflow step (intake, requests), with its audit row."""
-    return timeline.record(petition.events, kind, label=Kind(kind).label, by=by, note=note,
-                           write_audit=write_audit)
+    event = timeline.record(petition.events, kind, label=Kind(kind).label, by=by, note=note,
+                            write_audit=write_audit)
+    return cast(PetitionEvent, event)  # made through petition.events
 
 
 def _put_clock(petition: Petition, clock: clocks.Clock) -> list[str]:
@@ -143,7 +151,7 @@ def _resolve_person(by: User, person: Person | NewPerson | AttachPerson) -> Pers
         if isinstance(person, NewPerson):
             return people.person_create(by=by, org_unit=person.org_unit, id_number=person.id_number, **person.data)
         if isinstance(person, AttachPerson):
-            return people.person_attach(by=by, id_number=person.id_number, org_unit=by.org_unit)
+            return people.person_attach(by=by, id_number=person.id_number, org_unit=_own_unit(by))
     except ValidationError as exc:
         raise PartError("person", exc) from None
     if not visible(Person.objects.filter(pk=person.pk), by).exists():
@@ -157,7 +165,7 @@ def _resolve_employer(by: User, employer: Employer | NewEmployer | AttachEmploye
             return employers.employer_create(by=by, org_unit=employer.org_unit, credit_code=employer.credit_code,
                                              **employer.data)
         if isinstance(employer, AttachEmployer):
-            return employers.employer_attach(by=by, credit_code=employer.credit_code, org_unit=by.org_unit)
+            return employers.employer_attach(by=by, credit_code=employer.credit_code, org_unit=_own_unit(by))
     except ValidationError as exc:
         raise PartError("employer", exc) from None
     if employer is not None and not visible(Employer.objects.filter(pk=employer.pk), by).exists():
@@ -333,7 +341,7 @@ def petition_send_up(*, petition: Petition, by: User, reason: str) -> Petition:
     petition.handler, petition.handler_due = None, None
     petition.handling = Petition.Handling.SENT_UP
     people.person_link(person=petition.person, org_unit=parent, by=by)
-    if petition.employer_id:
+    if petition.employer_id and petition.employer is not None:
         employers.employer_link(employer=petition.employer, org_unit=parent, by=by)
     PETITION_FLOW.advance(petition, by, step, update_fields=["sent_up_from", "org_unit", "handler", "handler_due",
                                                              "handling"],
@@ -490,7 +498,8 @@ def petition_acknowledge(*, petition: Petition, by: User) -> Escalation:
                                                             acknowledged_at__isnull=True)
     escalation.acknowledged_at, escalation.acknowledged_by = timezone.now(), by
     escalation.save(update_fields=["acknowledged_at", "acknowledged_by"])
-    PETITION_FLOW.advance(petition, by, step, note=f"{by.org_unit}签收", audit_detail=by.org_unit.code)
+    unit = _own_unit(by)
+    PETITION_FLOW.advance(petition, by, step, note=f"{unit}签收", audit_detail=unit.code)
     return escalation
 
 
@@ -631,6 +640,7 @@ def notice_issue(*, petition: Petition, by: User, kind: str, content: str, basis
     if deadline is not None and deadline <= today:
         _fail("期限应晚于发出日期。", "deadline")
     prefix = Notice.NUMBER_PREFIX[Notice.Kind(kind)]
+    assert petition.employer_id is not None  # the step's guard refuses a case without an employer
     notice = Notice(
         petition=petition, employer_id=petition.employer_id, kind=kind, content=content, basis=(basis or "").strip(),
         deadline=deadline, issued_on=today, issued_by=by,
@@ -685,7 +695,7 @@ def task_create(*, by: User, title: str, content: str, due_date: datetime.date, 
     for unit in units:
         if not access.is_below(unit, by):
             _fail("只能交办给本单位下级的单位。", "units")
-    task = Task.objects.create(title=title[:100], content=content, org_unit=by.org_unit, created_by=by,
+    task = Task.objects.create(title=title[:100], content=content, org_unit=_own_unit(by), created_by=by,
                                due_date=due_date)
     targets = []
     for unit in units:

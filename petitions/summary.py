@@ -15,14 +15,14 @@ from __future__ import annotations
 import calendar
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from servicecenter.access import role_allows
 from servicecenter.inbox import InboxItem
-from servicecenter.models import OrgUnit
+from servicecenter.models import Employer, OrgUnit, Person, User
 from servicecenter.registry import Figure, Section
 
 from .confidentiality import complainant, identity_q
@@ -40,18 +40,21 @@ from .selectors import (
     task_targets_received,
 )
 
+if TYPE_CHECKING:
+    from .selectors import ListedPetition
+
 SECTION_LIMIT = 20
 DASHBOARD_LIMIT = 8
 
 
-def person_section(person: Any, user: Any) -> Section:
+def person_section(person: Person, user: User) -> Section:
     qs = petitions_for(user).filter(identity_q(user), person=person).order_by("-received_at")
     rows = list(qs[:SECTION_LIMIT])
     return Section(title="信访接待", template="petitions/section_petitions.html",
                    context={"petitions": rows, "more": len(rows) == SECTION_LIMIT, "show_person": False})
 
 
-def employer_section(employer: Any, user: Any) -> Section:
+def employer_section(employer: Employer, user: User) -> Section:
     rows = list(petitions_for(user).filter(employer=employer).order_by("-received_at")[:SECTION_LIMIT])
     for p in rows:
         p.complainant = complainant(p, user, shown=p.identity_shown)
@@ -60,13 +63,13 @@ def employer_section(employer: Any, user: Any) -> Section:
                    context={"petitions": rows, "notices": notices, "show_person": True})
 
 
-def _with_complainants(rows: list[Petition], user: Any) -> list[Petition]:
+def _with_complainants(rows: list[ListedPetition], user: User) -> list[ListedPetition]:
     for p in rows:
         p.complainant = complainant(p, user, shown=p.identity_shown)
     return rows
 
 
-def dashboard_section(user: Any) -> Section:
+def dashboard_section(user: User) -> Section:
     """The dashboard card. ``context`` holds:
 
     - ``today_visits`` (int): petitions received today in the user's scope;
@@ -106,7 +109,7 @@ def dashboard_section(user: Any) -> Section:
     return Section(title="信访接待", template="petitions/dashboard_section.html", context=context, url="/petitions/")
 
 
-def inbox_items(user: Any) -> list[InboxItem]:
+def inbox_items(user: User) -> list[InboxItem]:
     """Escalations waiting for the user's unit (one query) and unsatisfied follow-ups on cases the
     user leads (one query)."""
     items = [InboxItem(kind="群体性/紧急信访待签收", title=e.petition.number,

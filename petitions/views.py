@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from servicecenter.access import Action, can, get_visible_or_404, require, role_
 from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import EmployerForm, PersonForm, add_service_error
+from servicecenter.http import StaffRequest
 from servicecenter.listing import list_page
 from servicecenter.pdf import print_record
 from servicecenter.steps import Step, StepPage
@@ -32,7 +33,7 @@ DETAIL_RELATED = ("person", "category", "org_unit__parent", "handler__org_unit",
                   "received_unit", "sent_up_from")
 
 
-def _petition(request: HttpRequest, pk: int) -> Petition:
+def _petition(request: StaffRequest, pk: int) -> Petition:
     return get_visible_or_404(Petition.objects.select_related(*DETAIL_RELATED), request.user, pk=pk)
 
 
@@ -40,7 +41,7 @@ def _petition(request: HttpRequest, pk: int) -> Petition:
 
 
 @require_safe
-def petition_list(request: HttpRequest) -> HttpResponse:
+def petition_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = PetitionFilter(request.GET or None, queryset=selectors.petitions_for(request.user), user=request.user)
     page = list_page(request, filterset.qs)
@@ -55,7 +56,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def petition_export(request: HttpRequest) -> HttpResponse:
+def petition_export(request: StaffRequest) -> HttpResponse | FileResponse:
     """The register of the list as filtered; above ``exports.background_rows`` rows a background job."""
     require(request.user, registers.PETITION_EXPORT.permission)
     filterset = PetitionFilter(request.GET or None, queryset=Petition.objects.none(), user=request.user)
@@ -83,7 +84,7 @@ def _unbound_initial(data: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def petition_new(request: HttpRequest) -> HttpResponse:
+def petition_new(request: StaffRequest) -> HttpResponse:
     """受理登记: search the complainant, fill in the matter, save (or save and print)."""
     user = request.user
     require(user, "petitions.intake")
@@ -125,7 +126,7 @@ def petition_new(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _intake_choices(request: HttpRequest, form: forms.IntakeForm) -> dict[str, Any]:
+def _intake_choices(request: StaffRequest, form: forms.IntakeForm) -> dict[str, Any]:
     value = form.data.get if form.is_bound else lambda k, d="": form.initial.get(k, d)
     person_query, employer_query = value("person_query", "") or "", value("employer_query", "") or ""
     person_choice, employer_choice = value("person_choice", "") or "", value("employer_choice", "") or ""
@@ -159,7 +160,7 @@ def _review(petition: Petition) -> FollowUp:
     return follow_up
 
 
-def _fetch(request: HttpRequest, pk: int) -> Petition:
+def _fetch(request: StaffRequest, pk: int) -> Petition:
     return _petition(request, pk)
 
 
@@ -206,7 +207,7 @@ STEPS: dict[str, Step] = {
 }
 
 
-def _render_detail(request: HttpRequest, petition: Petition, bound: dict[str, Any]) -> HttpResponse:
+def _render_detail(request: StaffRequest, petition: Petition, bound: dict[str, Any]) -> HttpResponse:
     return _detail_page(request, petition.pk, bound=bound)
 
 
@@ -217,7 +218,7 @@ PAGE = StepPage(
 )
 
 
-def _fetch_notice(request: HttpRequest, pk: int, notice_pk: int) -> Notice:
+def _fetch_notice(request: StaffRequest, pk: int, notice_pk: int) -> Notice:
     petition = _petition(request, pk)
     notice = petition.notices.select_related("petition__org_unit").filter(pk=notice_pk).first()
     if notice is None:
@@ -225,7 +226,7 @@ def _fetch_notice(request: HttpRequest, pk: int, notice_pk: int) -> Notice:
     return notice
 
 
-def _render_notice(request: HttpRequest, notice: Notice, bound: dict[str, Any]) -> HttpResponse:
+def _render_notice(request: StaffRequest, notice: Notice, bound: dict[str, Any]) -> HttpResponse:
     return _detail_page(request, notice.petition_id, bound={f"notice:{notice.pk}": bound["response"]})
 
 
@@ -241,11 +242,11 @@ NOTICE_PAGE = StepPage(
 
 
 @require_safe
-def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _detail_page(request, pk)
 
 
-def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+def _detail_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
     """The case page; after a refused step, with that step's bound form (errors, input kept)."""
     user = request.user
     petition = _petition(request, pk)
@@ -276,14 +277,14 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
 # --- printed forms -----------------------------------------------------------------------------------
 
 
-def _print(request: HttpRequest, petition: Petition, kind: str, title: str, extra: dict[str, Any]) -> HttpResponse:
+def _print(request: StaffRequest, petition: Petition, kind: str, title: str, extra: dict[str, Any]) -> HttpResponse:
     context = {"petition": petition, "c": complainant(petition, request.user), **extra}
     return print_record(request, record=petition, template=registers.TEMPLATES[kind], context=context, title=title,
                         filename=f"{title}-{petition.number}.pdf")
 
 
 @require_safe
-def petition_print(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_print(request: StaffRequest, pk: int) -> HttpResponse:
     """工会职工维权服务接待登记表."""
     petition = _petition(request, pk)
     follow_up = petition.follow_ups.filter(status=FollowUp.Status.DONE).first()
@@ -291,7 +292,7 @@ def petition_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def petition_report_print(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_report_print(request: StaffRequest, pk: int) -> HttpResponse:
     """信访事项办结报告."""
     petition = _petition(request, pk)
     if not petition.is_closed:
@@ -301,7 +302,7 @@ def petition_report_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def notice_print(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
+def notice_print(request: StaffRequest, pk: int, notice_pk: int) -> HttpResponse:
     petition = _petition(request, pk)
     notice = petition.notices.select_related("employer", "issued_by").filter(pk=notice_pk).first()
     if notice is None:
@@ -313,7 +314,7 @@ def notice_print(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
 
 
 @require_safe
-def escalation_list(request: HttpRequest) -> HttpResponse:
+def escalation_list(request: StaffRequest) -> HttpResponse:
     """群体性/紧急信访: what waits for this supervisor's unit to acknowledge."""
     require(request.user, Action.VIEW)
     items = list(selectors.escalation_inbox(request.user))
@@ -324,7 +325,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def follow_up_list(request: HttpRequest) -> HttpResponse:
+def follow_up_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     pending = list(selectors.pending_follow_ups(request.user)[:200])
     reviews = list(selectors.reviews_awaiting(request.user))
@@ -334,7 +335,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.notices_for(request.user)
     if request.GET.get("overdue") == "1":
@@ -348,7 +349,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def task_list(request: HttpRequest) -> HttpResponse:
+def task_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     return render(request, "petitions/tasks.html", {
         "sent": selectors.tasks_sent(request.user)[:100],
@@ -357,7 +358,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def task_new(request: HttpRequest) -> HttpResponse:
+def task_new(request: StaffRequest) -> HttpResponse:
     require(request.user, "petitions.tasks")
     if request.method == "POST":
         form = forms.TaskForm(request.POST, user=request.user)
@@ -375,11 +376,11 @@ def task_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _task_page(request, pk)
 
 
-def _task_page(request: HttpRequest, pk: int, bound: dict[int, Any] | None = None) -> HttpResponse:
+def _task_page(request: StaffRequest, pk: int, bound: dict[int, Any] | None = None) -> HttpResponse:
     """The task and the parts of it the user may see: the sender's subtree sees every receiving
     unit's part, a receiving unit its own."""
     user = request.user
@@ -393,7 +394,7 @@ def _task_page(request: HttpRequest, pk: int, bound: dict[int, Any] | None = Non
     return render(request, "petitions/task_detail.html", {"task": task, "targets": targets, "done": done})
 
 
-def _fetch_target(request: HttpRequest, pk: int) -> TaskTarget:
+def _fetch_target(request: StaffRequest, pk: int) -> TaskTarget:
     return get_visible_or_404(TaskTarget.objects.select_related("task", "org_unit"), request.user, pk=pk)
 
 

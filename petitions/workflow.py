@@ -8,7 +8,7 @@ acknowledge …) are in the table too, so every rule about who may do what, when
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -17,6 +17,9 @@ from servicecenter.parameters import param
 from servicecenter.workflow import Guard, Workflow, step
 
 from .models import Escalation, FollowUp, Notice, Petition, Recusal, TaskTarget
+
+if TYPE_CHECKING:
+    from servicecenter.models import User
 
 S = Petition.Status
 OPEN = (S.OPEN, S.ASSIGNED, S.FORWARDED, S.REPLIED)
@@ -32,11 +35,11 @@ EXTENSION = "petitions.extension"  # approval kinds
 REOPENING = "petitions.reopening"
 
 
-def _not_paused(p: Petition, user: Any) -> bool:
+def _not_paused(p: Petition, user: User) -> bool:
     return p.paused_since is None
 
 
-def _paused(p: Petition, user: Any) -> bool:
+def _paused(p: Petition, user: User) -> bool:
     return p.paused_since is not None
 
 
@@ -45,18 +48,18 @@ def _leads(permission: str) -> Guard:
                  lambda p, user: f"只有领导{p.org_unit}的审批人（{access.leading_unit(p.org_unit)}）可以办理此步骤。")
 
 
-def within_reopen_window(p: Petition, user: Any = None) -> bool:
+def within_reopen_window(p: Petition, user: User | None = None) -> bool:
     if p.closed_at is None:
         return False
     window = param("petition.reopen_within_days", p.org_unit)
     return (timezone.localdate() - timezone.localdate(p.closed_at)).days <= window
 
 
-def _window_message(p: Petition, user: Any = None) -> str:
+def _window_message(p: Petition, user: User | None = None) -> str:
     return f"办结已超过{param('petition.reopen_within_days', p.org_unit)}天，不能重新办理。"
 
 
-def _not_extended(p: Petition, user: Any) -> bool:
+def _not_extended(p: Petition, user: User) -> bool:
     return not p.extension_days
 
 
@@ -65,43 +68,43 @@ def _no_pending(kind: str) -> Guard:
 
 
 def _pending_to_decide(kind: str) -> Guard:
-    def test(p: Petition, user: Any) -> bool:
+    def test(p: Petition, user: User) -> bool:
         return any(approvals.may_decide(user, a) for a in approvals.pending(p, kind))
 
     return Guard(test, "没有待您审批的申请。")
 
 
-def _pending_follow_up(p: Petition, user: Any) -> bool:
+def _pending_follow_up(p: Petition, user: User) -> bool:
     return p.follow_ups.filter(status=FollowUp.Status.PENDING).exists()
 
 
-def _no_follow_up(p: Petition, user: Any) -> str:
+def _no_follow_up(p: Petition, user: User) -> str:
     last = p.follow_ups.order_by("-created_at", "-id").first()
     if last is not None:
         return f"该回访{last.get_status_display()}，不能再登记。"
     return "没有待回访的记录。"
 
 
-def _awaiting_review(p: Petition, user: Any) -> bool:
+def _awaiting_review(p: Petition, user: User) -> bool:
     return p.follow_ups.filter(satisfaction=FollowUp.Satisfaction.UNSATISFIED, review="").exists()
 
 
-def _escalation_waits(p: Petition, user: Any) -> bool:
+def _escalation_waits(p: Petition, user: User) -> bool:
     return Escalation.objects.filter(petition=p, org_unit_id=user.org_unit_id, acknowledged_at__isnull=True).exists()
 
 
-def _acknowledge_refusal(p: Petition, user: Any) -> str:
+def _acknowledge_refusal(p: Petition, user: User) -> str:
     done = Escalation.objects.filter(petition=p, org_unit_id=user.org_unit_id).first()
     if done is not None and done.acknowledged_at is not None:
         return f"本单位已于{timezone.localtime(done.acknowledged_at):%Y-%m-%d %H:%M}签收。"
     return "本单位没有待签收的该事项报告。"
 
 
-def _not_recused(p: Petition, user: Any) -> bool:
+def _not_recused(p: Petition, user: User) -> bool:
     return not Recusal.objects.filter(petition=p, user=user).exists()
 
 
-def _has_parent(p: Petition, user: Any) -> bool:
+def _has_parent(p: Petition, user: User) -> bool:
     return p.org_unit.parent_id is not None
 
 

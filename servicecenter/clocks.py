@@ -294,18 +294,27 @@ class ClockSpec:
         return changed
 
     # Queries: one definition of overdue and due soon for every list, card and register.
+    # The due-date bounds below follow from the late_from ones (late_from is the day after the due
+    # date whenever it is set); stated as well, they let an index on the due date serve the list.
     def overdue_q(self, today: datetime.date) -> Q:
         """Late now: running or paused after the due date, not stopped."""
-        return Q(**{f"{self.f('late_from')}__lte": today, f"{self.f('stopped_on')}__isnull": True})
+        return Q(**{f"{self.f('late_from')}__lte": today, f"{self.f('stopped_on')}__isnull": True,
+                    f"{self.f('due_date')}__lt": today})
 
     def overdue_ever_q(self, today: datetime.date) -> Q:
         """Late now, or stopped late (closed after its due date)."""
         return Q(**{f"{self.f('late_from')}__lte": today})
 
+    def stopped_late_q(self) -> Q:
+        """Stopped after the due date (closed late)."""
+        return Q(**{f"{self.f('late_from')}__isnull": False, f"{self.f('stopped_on')}__isnull": False})
+
     def due_soon_q(self, today: datetime.date, days: int) -> Q:
-        """Running and due between today and ``days`` days from now, both included."""
-        return Q(**{f"{self.f('late_from')}__gte": today + ONE_DAY,
-                    f"{self.f('late_from')}__lte": today + ONE_DAY * (days + 1)})
+        """Running (neither stopped nor paused) and due between today and ``days`` days from now,
+        both included — for a running clock the same as ``late_from`` in the day after that range,
+        but said with the due date alone the planner estimates it right."""
+        return Q(**{f"{self.f('due_date')}__gte": today, f"{self.f('due_date')}__lte": today + ONE_DAY * days,
+                    f"{self.f('stopped_on')}__isnull": True, f"{self.f('paused_since')}__isnull": True})
 
     def paused_q(self) -> Q:
         return Q(**{f"{self.f('paused_since')}__isnull": False, f"{self.f('stopped_on')}__isnull": True})

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from .access import scope_units
 from .employers import employer_search
 from .forms import UnitChoiceField
-from .models import Employer, Industry, OrgUnit, Person
+from .models import Employer, Industry, OrgUnit, Person, User
 from .people import person_search
 
 
@@ -34,7 +34,7 @@ class UnitFilter(df.ModelChoiceFilter):
 
 
 class ScopedFilterSet(df.FilterSet):
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["org_unit"].queryset = scope_units(user)
 

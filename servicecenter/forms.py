@@ -3,7 +3,7 @@ database (duplicates, scope) are raised by the service functions and shown at th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -46,14 +46,15 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["employer"].queryset = visible(Employer.objects.order_by("name"), user)
-        self.fields["employer"].empty_label = "（无/不详）"
+        employer = cast(forms.ModelChoiceField, self.fields["employer"])
+        employer.queryset = visible(Employer.objects.order_by("name"), user)
+        employer.empty_label = "（无/不详）"
         self.fields["phone"].required = True
         if self.instance.pk:
             del self.fields["id_number"]
             del self.fields["org_unit"]
         else:
-            self.fields["org_unit"].queryset = assignable_units(user)
+            cast(UnitChoiceField, self.fields["org_unit"]).queryset = assignable_units(user)
             self.fields["org_unit"].initial = user.org_unit_id
 
     def clean_id_number(self) -> str:
@@ -64,6 +65,7 @@ class PersonForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean() returns cleaned_data; only an override could not
         if data.get("jobless_certificate") and not data.get("jobless_certificate_number"):
             self.add_error("jobless_certificate_number", "请填写下岗证/失业证号码。")
         if data.get("union_card_number") and not data.get("is_union_member"):
@@ -100,7 +102,7 @@ class EmployerForm(forms.ModelForm):
             del self.fields["credit_code"]
             del self.fields["org_unit"]
         else:
-            self.fields["org_unit"].queryset = assignable_units(user)
+            cast(UnitChoiceField, self.fields["org_unit"]).queryset = assignable_units(user)
             self.fields["org_unit"].initial = user.org_unit_id
 
     def clean_credit_code(self) -> str:
@@ -121,9 +123,11 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label="文件", widget=forms.ClearableFileInput(
         attrs={"accept": ",".join(sorted(set(ALLOWED) | set(ALLOWED.values())))}))
     description = forms.CharField(label="说明", max_length=100, required=False)
+    # Not a field: attachment_panel() puts a refused upload's messages here for the template.
+    upload_errors: list[str]
 
 
-def add_service_error(form: forms.Form, exc: ValidationError) -> None:
+def add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's ValidationError next to the field it names (or on top of the form)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():

@@ -60,7 +60,8 @@ class IdleTimeoutMiddleware:
             now = int(time.time())
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             if not isinstance(last_seen, int) or now - last_seen > settings.IDLE_TIMEOUT_SECONDS:
-                # Read by the logout audit receiver (loginaudit.py) so the log says why.
+                # Read by the logout audit receiver (loginaudit.py) so the log says why. Our own
+                # attribute, which HttpRequest does not declare.
                 request.logout_reason = "空闲超时自动退出"  # type: ignore[attr-defined]
                 logout(request)
                 response = _back_to_login(request)

@@ -75,6 +75,9 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Not a field: access.scope_unit_ids() keeps (unit id, scope ids) here for the life of the object,
+    # that is one request. Absent until then, so read it with getattr(…, None).
+    _scope_unit_ids: tuple[int, list[int]]
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"
@@ -509,6 +512,8 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField("申请时间", default=timezone.now)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    filters: str  # not a field: the job list sets describe_filters(job) on the rows it shows
 
     class Meta:
         verbose_name = verbose_name_plural = "后台导出任务"

@@ -4,7 +4,7 @@ administration, the security auditor sees the audit log."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,14 +13,19 @@ from . import registry
 from .access import reads_cases, role_allows
 from .permissions import Action
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _exports(user: Any) -> bool:
+    from .models import User
+
+
+def _exports(user: User | AnonymousUser) -> bool:
     from .exportjobs import export_permissions
 
     return any(role_allows(user, p) for p in export_permissions())
 
 
-def nav_items(user: Any) -> list[tuple[str, str]]:
+def nav_items(user: User | AnonymousUser | None) -> list[tuple[str, str]]:
     """(label, URL name) pairs, in order."""
     if user is None or not user.is_authenticated:
         return []

@@ -149,6 +149,17 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='petition',
-            index=models.Index(fields=['late_from', '-received_at', '-id'], name='petition_late_recent'),
+            index=models.Index(condition=models.Q(('stopped_on__isnull', True)), fields=['due_date', 'id'],
+                               name='petition_open_due'),
+        ),
+        migrations.AddIndex(
+            model_name='petition',
+            index=models.Index(condition=models.Q(('stopped_on__isnull', True)), fields=['org_unit', 'due_date', 'id'],
+                               name='petition_unit_open_due'),
+        ),
+        migrations.AddIndex(
+            model_name='petition',
+            index=models.Index(condition=models.Q(('late_from__isnull', False), ('stopped_on__isnull', False)),
+                               fields=['-received_at', '-id'], name='petition_closed_late'),
         ),
     ]

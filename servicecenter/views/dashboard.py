@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from .. import registry
 from ..access import Action, reads_cases, require, role_allows, visible
+from ..http import StaffRequest
 from ..inbox import inbox_for
 from ..models import AuditEvent, Person
 
 
 @require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     user = request.user
     context: dict = {"reads_cases": reads_cases(user)}
     if context["reads_cases"]:
@@ -35,13 +36,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     return render(request, "servicecenter/reports.html", {})
 
 
 @require_safe
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     """待办: everything waiting for this user across the apps, oldest due first."""
     require(request.user, Action.VIEW)
     items = inbox_for(request.user)

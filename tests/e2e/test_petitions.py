@@ -213,7 +213,7 @@ def test_group_petition_reaches_the_district_supervisor_who_acknowledges_it(page
     expect(district).to_contain_text("越城区分管主席陈红梅")
     expect(city).to_contain_text("待签收")  # acknowledgement is per unit: the city still has to sign
     expect(sup.locator("#step-acknowledge")).to_have_count(0)
-    expect(timeline(sup)).to_contain_text(["受理登记", "签收上报"])
+    expect(timeline(sup)).to_contain_text(["受理登记", "签收（群体性/紧急）"])
 
     # --- Gone from the supervisor's dashboard ---
     sup.get_by_role("navigation", name="主导航").get_by_role("link", name="工作台").click()

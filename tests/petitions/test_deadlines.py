@@ -142,11 +142,27 @@ def test_overdue_and_due_soon_lists_and_overdue_stays_after_closing(users, units
     late.refresh_from_db()
     assert late.was_overdue and late.is_overdue
     assert "逾期办结" in late.events.get(kind="close").note
-    assert listed(clerk, deadline="overdue") == {late.number}
+    # Closed late: off the open 已逾期 list, on the 逾期办结 list, still marked overdue.
+    assert listed(clerk, deadline="overdue") == set()
+    assert listed(clerk, deadline="overdue_closed") == {late.number}
     # Reopening does not wash the mark off.
     services.petition_reopen(petition=late, by=users["d1_sup"], reason="复查")
+    assert listed(clerk, deadline="overdue") == {late.number}
     services.petition_close(petition=late, by=clerk, report=REPORT)
     assert Petition.objects.get(pk=late.pk).was_overdue
+
+
+def test_the_deadline_lists_come_most_urgent_first(users, person, category, freeze):
+    clerk = users["s11_clerk"]
+    at(freeze, D(2026, 9, 1))
+    older = make_petition(clerk, person, category)  # due 10/1
+    at(freeze, D(2026, 9, 10))
+    newer = make_petition(clerk, person, category)  # due 10/12 (10/10 is a worked Saturday? rolls)
+    at(freeze, D(2026, 11, 20))
+    qs = PetitionFilter({"deadline": "overdue"}, queryset=petitions_for(clerk), user=clerk).qs
+    assert [p.number for p in qs] == [older.number, newer.number]
+    qs = PetitionFilter({"deadline": "overdue", "ordering": "-received"}, queryset=petitions_for(clerk), user=clerk).qs
+    assert [p.number for p in qs] == [newer.number, older.number]  # the user's own sorting wins
 
 
 def test_closed_on_time_is_not_overdue(users, person, category, freeze):

@@ -78,9 +78,8 @@ def test_one_upload_writes_one_audit_row_and_one_timeline_entry(petition, client
 def test_a_truncated_jpeg_is_refused_whatever_the_process_imported_before(station_person, client_for, settings,
                                                                           tmp_path):
     """WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process when imported."""
-    from PIL import Image, ImageFile
-
     import weasyprint  # noqa: F401 — what a PDF rendered earlier in the process did
+    from PIL import Image, ImageFile
 
     settings.MEDIA_ROOT = tmp_path
     out = io.BytesIO()
