@@ -22,11 +22,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from servicecenter.models import OrgUnit, Person, Sequence, User
+from servicecenter import approvals
+from servicecenter.models import Approval, OrgUnit, Person, Sequence, User
 from servicecenter.numbering import format_case_number
 from servicecenter.roles import Role
 from servicecenter.staff import staff_set_roles
@@ -68,7 +70,7 @@ def _member(relation: str, name: str, work: str, income: str, *, age: int | None
 def _household(profile: str, person: Person, rng: random.Random) -> services.Household:
     me = person.id_number
     spouse = "配偶" + person.name[0]
-    base = {"ethnicity": "汉族", "political": codes.Political.MASSES, "marital": codes.Marital.MARRIED,
+    base: dict[str, Any] = {"ethnicity": "汉族", "political": codes.Political.MASSES, "marital": codes.Marital.MARRIED,
             "hukou": codes.Hukou.NON_AGRICULTURAL, "phone": person.phone,
             "address": person.address or "绍兴市越城区解放北路1号", "housing_type": codes.HousingType.RENTED,
             "housing_area": D("48.50"), "main_cause": codes.Cause.LAID_OFF, "secondary_causes": [],
@@ -134,7 +136,11 @@ def _actor(station: OrgUnit) -> User:
 
 
 def _approver(station: OrgUnit) -> User:
-    return User.objects.filter(org_unit_id=station.parent_id, is_active=True, role_grants__role=Role.SUPERVISOR).first()
+    approver = User.objects.filter(org_unit_id=station.parent_id, is_active=True,
+                                   role_grants__role=Role.SUPERVISOR).first()
+    if approver is None:
+        raise RuntimeError(f"seed_files: {station.parent} has no supervisor — run seed_demo first")
+    return approver
 
 
 def _shift(file: HardshipFile, days: int) -> None:
@@ -151,6 +157,10 @@ def _shift(file: HardshipFile, days: int) -> None:
     for event in file.events.all():
         HardshipEvent.objects.filter(pk=event.pk).update(at=event.at - delta)
     HomeVisit.objects.filter(file=file).update(visited_on=timezone.localdate() - delta)
+    for approval in approvals.history(file):
+        Approval.objects.filter(pk=approval.pk).update(
+            requested_at=approval.requested_at - delta,
+            decided_at=approval.decided_at - delta if approval.decided_at else None)
 
 
 def _story(i: int, station: OrgUnit, person: Person, state: str, profile: str, rng: random.Random) -> None:
@@ -301,7 +311,7 @@ def _bulk_row(i: int, person_id: int, unit_id: int, creator: User, rng: random.R
     status = HardshipFile.Status.ARCHIVED if state < 0.9 else (
         HardshipFile.Status.EXITED if state < 0.96 else HardshipFile.Status.CLOSED)
     rechecked = approved if rng.random() < 0.5 else min(today, approved + datetime.timedelta(days=365))
-    row = HardshipFile(
+    return HardshipFile(
         org_unit_id=unit_id, applicant_id=person_id, status=status, grade=grade, token=_token("bulk", i),
         address=f"绍兴市{rng.choice(['解放北路', '中兴中路', '胜利东路', '人民西路', '环城南路'])}{rng.randrange(1, 400)}号",
         housing_type=rng.choice(codes.HousingType.values), housing_area=D(rng.randrange(1500, 9000)) / 100,
@@ -314,15 +324,14 @@ def _bulk_row(i: int, person_id: int, unit_id: int, creator: User, rng: random.R
         ended_on=today - datetime.timedelta(days=rng.randrange(1, 60)) if status != HardshipFile.Status.ARCHIVED else None,
         phone=f"13{rng.randrange(10**9):09d}",
     )
-    row.approved_year = approved.year  # type: ignore[attr-defined]
-    return row
 
 
 def _number(rows: list[HardshipFile]) -> None:
     """File numbers for a batch: each (unit, year) series continues from its ``Sequence`` row."""
     groups: dict[tuple[int, int], list[HardshipFile]] = defaultdict(list)
     for row in rows:
-        groups[(row.org_unit_id, row.approved_year)].append(row)  # type: ignore[attr-defined]
+        assert row.approved_on is not None
+        groups[(row.org_unit_id, row.approved_on.year)].append(row)
     units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={k[0] for k in groups})}
     for (unit_id, year), members in groups.items():
         sequence, _ = Sequence.objects.select_for_update().get_or_create(kind="KN", org_unit_id=unit_id, year=year)

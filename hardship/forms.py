@@ -22,7 +22,6 @@ from .models import HardshipFile
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 3})
-MONEY = {"min_value": Decimal("0"), "max_digits": 12, "decimal_places": 2}
 MEMBER_ROWS = 6  # rows offered on a new application; blank rows are ignored
 INCOME_ROWS = 4
 YES_NO = [("", "（请选择）"), ("yes", "成立"), ("no", "不成立")]
@@ -68,7 +67,9 @@ class FileForm(forms.ModelForm):
             del self.fields["applied_on"]
             del self.fields["token"]
         else:
-            self.fields["org_unit"].queryset = assignable_units(user)
+            units = self.fields["org_unit"]
+            assert isinstance(units, forms.ModelChoiceField)
+            units.queryset = assignable_units(user)
             self.fields["org_unit"].initial = user.org_unit_id
             self.fields["applied_on"].initial = timezone.localdate()
             self.fields["token"].initial = uuid.uuid4()
@@ -103,7 +104,8 @@ class MemberForm(forms.Form):
     work_status = forms.ChoiceField(label="身份/职业", choices=[("", "—"), *codes.WorkStatus.choices], required=False)
     health = forms.ChoiceField(label="健康状况", choices=codes.Health.choices, required=False,
                                initial=codes.Health.GOOD)
-    monthly_income = forms.DecimalField(label="月收入（元）", required=False, **MONEY)
+    monthly_income = forms.DecimalField(label="月收入（元）", required=False, min_value=Decimal("0"), max_digits=12,
+                                        decimal_places=2)
     schooling = forms.ChoiceField(label="在读学段", choices=codes.Schooling.choices, required=False)
     workplace = forms.CharField(label="单位或学校", max_length=100, required=False)
 
@@ -116,6 +118,7 @@ class MemberForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if not (data.get("name") or "").strip():
             return data
         if not data.get("relation"):
@@ -141,7 +144,8 @@ class MemberForm(forms.Form):
 
 class IncomeForm(forms.Form):
     kind = forms.ChoiceField(label="收入来源", choices=[("", "—"), *codes.IncomeKind.choices], required=False)
-    annual_amount = forms.DecimalField(label="年收入（元）", required=False, **MONEY)
+    annual_amount = forms.DecimalField(label="年收入（元）", required=False, min_value=Decimal("0"), max_digits=12,
+                                       decimal_places=2)
     note = forms.CharField(label="说明", max_length=100, required=False)
 
     def is_blank(self) -> bool:
@@ -149,6 +153,7 @@ class IncomeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None
         if data.get("annual_amount") not in (None, Decimal("0")) and not data.get("kind"):
             self.add_error("kind", "请选择收入来源。")
         if data.get("kind") and data.get("annual_amount") is None:
@@ -169,6 +174,7 @@ class HouseholdForms:
 
     def __init__(self, data: Any = None, *, user: User, file: HardshipFile | None = None) -> None:
         self.file = file
+        members: list[dict[str, Any]]
         if file is None:
             members = [{"relation": codes.Relation.SELF}] + [{} for _ in range(MEMBER_ROWS - 1)]
             incomes: list[dict[str, Any]] = [{} for _ in range(INCOME_ROWS)]
@@ -189,8 +195,8 @@ class HouseholdForms:
             existing = str(row["existing"].value() or "")
             if existing.isdigit() and masked.get(int(existing)):
                 row.fields["id_number"].widget.attrs["placeholder"] = masked[int(existing)]
-        for n, row in enumerate(self.incomes.forms, start=1):
-            for f in row.fields.values():
+        for n, income in enumerate(self.incomes.forms, start=1):
+            for f in income.fields.values():
                 f.widget.attrs["aria-label"] = f"第{n}项收入{f.label}"
         self.member_errors: list[str] = []
         self.income_errors: list[str] = []

@@ -101,11 +101,12 @@ def inbox_items(user: Any) -> list[InboxItem]:
                                    due=f.notice_due_date if f.status == S.NOTICE else None, unit=str(f.org_unit),
                                    app="困难职工档案"))
         for f in own.filter(recheck_due_q(today)).order_by("recheck_due", "id")[:100]:
+            assert f.recheck_due is not None  # recheck_due_q: due on or before today
             items.append(InboxItem(kind="在档困难职工待复核", title=str(f), url=f.get_absolute_url(),
                                    since=timezone.make_aware(datetime.datetime.combine(f.recheck_due, datetime.time(9))),
                                    due=f.recheck_due, unit=str(f.org_unit), app="困难职工档案"))
     for report in _acknowledgements(user):
-        items.append(InboxItem(kind="区县审批档案待确认备案", title=f"{report.org_unit} {report.n}份", url=report.get_absolute_url(),
+        items.append(InboxItem(kind="区县审批档案待确认备案", title=f"{report.org_unit} {getattr(report, 'n', 0)}份", url=report.get_absolute_url(),
                                since=report.opened_at, unit=str(report.org_unit), app="困难职工档案"))
     return items
 

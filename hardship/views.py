@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from servicecenter import approvals, audit, clocks
 from servicecenter.access import Action, can, get_visible_or_404, require, visible
 from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
+from servicecenter.http import StaffRequest
 from servicecenter.listing import list_page
 from servicecenter.pdf import pdf_response, print_record
 from servicecenter.steps import Step, StepPage
@@ -43,7 +44,7 @@ FORM_SECTIONS = [
 ]
 
 
-def _file(request: HttpRequest, pk: int) -> HardshipFile:
+def _file(request: StaffRequest, pk: int) -> HardshipFile:
     return get_visible_or_404(HardshipFile.objects.select_related(*DETAIL_RELATED), request.user, pk=pk)
 
 
@@ -51,7 +52,7 @@ def _file(request: HttpRequest, pk: int) -> HardshipFile:
 
 
 @require_safe
-def file_list(request: HttpRequest) -> HttpResponse:
+def file_list(request: StaffRequest) -> HttpResponse:
     """Every file in scope, in every state (the working list)."""
     require(request.user, Action.VIEW)
     filterset = FileFilter(request.GET or None, queryset=selectors.files_for(request.user), user=request.user)
@@ -62,7 +63,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def roster(request: HttpRequest) -> HttpResponse:
+def roster(request: StaffRequest) -> HttpResponse:
     """困难职工花名册: the archived files, with the roster export of exactly this list."""
     require(request.user, Action.VIEW)
     filterset = RosterFilter(request.GET or None, queryset=selectors.roster_for(request.user), user=request.user)
@@ -73,13 +74,13 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def roster_export(request: HttpRequest) -> HttpResponse:
+def roster_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, registers.ROSTER_EXPORT.permission)
     return export_or_enqueue(request, registers.ROSTER_EXPORT, period=f"截至{timezone.localdate():%Y-%m-%d}")
 
 
 @require_safe
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: StaffRequest) -> HttpResponse:
     """Files under public notice (公示名单), with the printable list."""
     require(request.user, Action.VIEW)
     rows = list(_notice_rows(request))
@@ -87,7 +88,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
                                                      "query": request.GET.urlencode()})
 
 
-def _notice_rows(request: HttpRequest) -> Any:
+def _notice_rows(request: StaffRequest) -> Any:
     qs = selectors.files_for(request.user).filter(status=HardshipFile.Status.NOTICE)
     unit = request.GET.get("unit", "")
     if unit.isdigit():
@@ -96,7 +97,7 @@ def _notice_rows(request: HttpRequest) -> Any:
 
 
 @require_safe
-def notice_print(request: HttpRequest) -> HttpResponse:
+def notice_print(request: StaffRequest) -> HttpResponse:
     """公示名单 PDF: names partly masked (张*三), no ID numbers."""
     require(request.user, Action.VIEW)
     rows = list(_notice_rows(request))
@@ -120,7 +121,7 @@ def _sections(form: forms.FileForm) -> list[tuple[str, list[Any]]]:
     return [(legend, [form[name] for name in names if name in form.fields]) for legend, names in FORM_SECTIONS]
 
 
-def file_new(request: HttpRequest) -> HttpResponse:
+def file_new(request: StaffRequest) -> HttpResponse:
     """申请登记: the household, its members and incomes; the eligibility result right after saving."""
     user = request.user
     require(user, APPLY)
@@ -145,7 +146,7 @@ def file_new(request: HttpRequest) -> HttpResponse:
                                                   "is_new": True, "here": "new"})
 
 
-def file_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def file_edit(request: StaffRequest, pk: int) -> HttpResponse:
     user = request.user
     file = _file(request, pk)
     require(user, HANDLE, file)
@@ -207,7 +208,7 @@ PAGE = StepPage(
 
 
 @require_safe
-def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def file_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _detail_page(request, pk)
 
 
@@ -217,7 +218,7 @@ def _evidence(attachments: Any) -> list[tuple[str, bool]]:
             if value != codes.Evidence.OTHER]
 
 
-def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+def _detail_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
     user = request.user
     file = _file(request, pk)
     evaluation = file.latest_evaluation
@@ -244,7 +245,7 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
 
 
 @require_safe
-def visit_detail(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
+def visit_detail(request: StaffRequest, pk: int, visit_pk: int) -> HttpResponse:
     """A home visit and its photos (its own attachments)."""
     file = _file(request, pk)
     visit = file.visits.select_related("recorded_by").filter(pk=visit_pk).first()
@@ -254,7 +255,7 @@ def visit_detail(request: HttpRequest, pk: int, visit_pk: int) -> HttpResponse:
 
 
 @require_safe
-def evaluation_detail(request: HttpRequest, pk: int, evaluation_pk: int) -> HttpResponse:
+def evaluation_detail(request: StaffRequest, pk: int, evaluation_pk: int) -> HttpResponse:
     """One stored evaluation: its facts, its parameters with their sources, and its replay."""
     file = _file(request, pk)
     evaluation = file.evaluations.select_related("by").filter(pk=evaluation_pk).first()
@@ -273,7 +274,7 @@ def evaluation_detail(request: HttpRequest, pk: int, evaluation_pk: int) -> Http
 # --- printed forms -----------------------------------------------------------------------------------
 
 
-def _print(request: HttpRequest, file: HardshipFile, kind: str, title: str) -> HttpResponse:
+def _print(request: StaffRequest, file: HardshipFile, kind: str, title: str) -> HttpResponse:
     evaluation = file.decision or file.latest_evaluation
     context = {"file": file, "members": list(file.members.all()), "incomes": list(file.incomes.all()),
                "evaluation": evaluation, "lines": eligibility.rule_lines(evaluation.outcome) if evaluation else [],
@@ -285,13 +286,13 @@ def _print(request: HttpRequest, file: HardshipFile, kind: str, title: str) -> H
 
 
 @require_safe
-def approval_print(request: HttpRequest, pk: int) -> HttpResponse:
+def approval_print(request: StaffRequest, pk: int) -> HttpResponse:
     """困难职工档案审批表."""
     return _print(request, _file(request, pk), "approval", "困难职工档案审批表")
 
 
 @require_safe
-def card_print(request: HttpRequest, pk: int) -> HttpResponse:
+def card_print(request: StaffRequest, pk: int) -> HttpResponse:
     """困难职工档案卡."""
     return _print(request, _file(request, pk), "card", "困难职工档案卡")
 
@@ -299,13 +300,13 @@ def card_print(request: HttpRequest, pk: int) -> HttpResponse:
 # --- reports to the city ----------------------------------------------------------------------------
 
 
-def _report(request: HttpRequest, pk: int) -> CityReport:
+def _report(request: StaffRequest, pk: int) -> CityReport:
     return get_visible_or_404(CityReport.objects.select_related("org_unit__parent", "acknowledged_by"), request.user,
                               pk=pk)
 
 
 @require_safe
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: StaffRequest) -> HttpResponse:
     """报市备案: each district's lists of approved files and whether the city has acknowledged them."""
     require(request.user, Action.VIEW)
     qs = visible(CityReport.objects.select_related("org_unit", "acknowledged_by"), request.user)
@@ -314,11 +315,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _report_page(request, pk)
 
 
-def _report_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+def _report_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
     report = _report(request, pk)
     files = list(visible(report.files.select_related("applicant", "org_unit"), request.user).order_by("number"))
     return render(request, "hardship/report.html", {
