@@ -56,8 +56,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MODES = ("iterate", "raw", "register", "import_export")
 TIME_GOAL = 0.9  # register throughput / raw throughput
 MEMORY_GOAL_MB = 25.0  # register peak RSS − iterate peak RSS
-REGISTERS = ("people", "petitions")
+REGISTERS = ("people", "petitions", "hardship")
 PETITION_SOURCE = "petitions.petitions"
+HARDSHIP_SOURCE = "hardship.roster"
+NAMES = {"people": "people export", "petitions": "petition export", "hardship": "hardship roster export"}
+URLS = {"people": "/people/export.xlsx", "petitions": "/petitions/export.xlsx", "hardship": "/hardship/export.xlsx"}
 
 
 # --- child: one measurement -----------------------------------------------------------------------
@@ -125,9 +128,10 @@ def petition_source() -> Any:
 
 def export_rows(kind: str, user: Any, params: Any = None) -> tuple[Any, Any]:
     """(register, queryset) exactly as the export of that list builds them for ``user``."""
-    from servicecenter.exportjobs import PERSON_EXPORT
+    from servicecenter.exportjobs import PERSON_EXPORT, get_source
 
-    source = PERSON_EXPORT if kind == "people" else petition_source()
+    source = {"people": lambda: PERSON_EXPORT, "petitions": petition_source,
+              "hardship": lambda: get_source(HARDSHIP_SOURCE)}[kind]()
     if hasattr(source, "build"):  # the proposed ExportSource.build()
         return source.build(user, params)
     return source.register, source.queryset(user, params)
@@ -157,9 +161,14 @@ def child(mode: str, rows: int, out_path: str, kind: str = "people") -> dict:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("raw")
         dt_positions = [i for i, c in enumerate(register.columns) if c.kind == "datetime"]
+        # The same cell values the register writes: a column's transform (the roster decrypts the ID
+        # numbers for users who may see them) produces the data, it is not part of writing it.
+        transforms = [(i, c.transform) for i, c in enumerate(register.columns) if c.transform is not None]
         append = ws.append
         for count, row in enumerate(register.rows(queryset), start=1):
             values = [count, *row]
+            for i, transform in transforms:
+                values[i + 1] = transform(values[i + 1])
             for i in dt_positions:
                 if values[i + 1] is not None:
                     values[i + 1] = values[i + 1].replace(tzinfo=None)
@@ -213,6 +222,15 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
     _setup_django()
     from servicecenter.models import Person
 
+    if kind == "hardship":
+        from hardship.models import HardshipFile
+
+        have = HardshipFile.objects.filter(status="archived").count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--count", f"hardship={rows}"],
+                           check=True)
+            have = HardshipFile.objects.filter(status="archived").count()
+        return have
     if kind == "petitions":
         from petitions.models import Petition
 
@@ -268,10 +286,10 @@ def main() -> int:
         return job_run(args.register, args.timeout, args.json)
     have = ensure_rows(args.rows, args.seed, args.register)
     if have < args.rows:
-        what = "名职工" if args.register == "people" else "件信访"
+        what = {"people": "名职工", "petitions": "件信访", "hardship": "份在档困难职工档案"}[args.register]
+        option = {"people": "--scale ", "petitions": "--count petitions=", "hardship": "--count hardship="}[args.register]
         print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
-              f"{'--scale ' if args.register == 'people' else '--count petitions='}{args.rows}`（或加 --seed）。",
-              file=sys.stderr)
+              f"{option}{args.rows}`（或加 --seed）。", file=sys.stderr)
         return 2
     from django.db import connection
 
@@ -353,6 +371,7 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
         background_threshold,
         export_job_delete,
         export_job_enqueue,
+        get_source,
         has_more_than,
     )
     from servicecenter.models import ExportJob, User
@@ -360,7 +379,7 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     user = User.objects.get(username="city_sup")
     _, queryset = export_rows(kind, user)
     expected = queryset.count()
-    name = "people export (background)" if kind == "people" else "petition export (background)"
+    name = f"{NAMES[kind]} (background)"
     print(f"{name}: {expected:,} rows; iteration baseline first", flush=True)
     base = run_child("iterate", expected, timeout, kind)
     if "error" in base:
@@ -371,10 +390,11 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     client = Client()
     client.force_login(user)
     client.get("/exports/")  # warm up: URLconf, middleware, templates (not part of the figure)
-    source = PERSON_EXPORT if kind == "people" else petition_source()
-    own_view = kind == "people" or type(source).__name__ != "BenchPetitionExport"
+    source = {"people": lambda: PERSON_EXPORT, "petitions": petition_source,
+              "hardship": lambda: get_source(HARDSHIP_SOURCE)}[kind]()
+    own_view = kind != "petitions" or type(source).__name__ != "BenchPetitionExport"
     below = not has_more_than(queryset, background_threshold(user))
-    url = "/people/export.xlsx" if kind == "people" else "/petitions/export.xlsx"
+    url = URLS[kind]
     started = time.perf_counter()
     if own_view and not below:
         response = client.get(url)
@@ -475,7 +495,7 @@ def goals(results: dict[str, dict], kind: str = "people") -> dict[str, bool]:
     when other work shares the machine."""
     ok = {m: r for m, r in results.items() if "error" not in r}
     verdicts: dict[str, bool] = {}
-    name = "people export" if kind == "people" else "petition export"
+    name = NAMES[kind]
     print()
     reg, raw, base = ok.get("register"), ok.get("raw"), ok.get("iterate")
     if reg and raw:

@@ -23,7 +23,7 @@ from servicecenter.listing import list_page
 from servicecenter.pdf import pdf_response, print_record
 from servicecenter.steps import Step, StepPage
 
-from . import codes, eligibility, forms, registers, selectors, services
+from . import codes, eligibility, forms, registers, selectors, services, tables
 from .filters import FileFilter, RosterFilter
 from .models import CityReport, HardshipFile
 from .workflow import APPLY, FILE_FLOW, HANDLE, REPORT_FLOW, latest_spot_check
@@ -58,7 +58,7 @@ def file_list(request: StaffRequest) -> HttpResponse:
     filterset = FileFilter(request.GET or None, queryset=selectors.files_for(request.user), user=request.user)
     page = list_page(request, filterset.qs)
     return render(request, "hardship/list.html", {
-        "filter": filterset, "page": page, "query": page.query, "here": "list",
+        "filter": filterset, "page": page, "query": page.query, "here": "list", "rows": tables.file_rows(page.items),
         "can_apply": can(request.user, APPLY), "title": "困难职工档案"})
 
 
@@ -70,6 +70,7 @@ def roster(request: StaffRequest) -> HttpResponse:
     page = list_page(request, filterset.qs)
     return render(request, "hardship/roster.html", {
         "filter": filterset, "page": page, "query": page.query, "here": "roster",
+        "rows": tables.roster_rows(page.items, timezone.localdate()),
         "can_export": can(request.user, registers.ROSTER_EXPORT.permission), "today": timezone.localdate()})
 
 
