@@ -16,7 +16,9 @@ Goals (issue "proof at scale"): register throughput ≥ 0.9 × raw; register pea
 RSS + 25 MB. The django-import-export ratios are printed for reference.
 
 ``--register petitions`` does the same for the 信访接待登记汇总表 (iterate, raw, register; no
-django-import-export: its columns are computed in the query). ``--job`` measures instead the whole
+django-import-export: its columns are computed in the query), ``--register legalaid`` for the
+法律援助案件登记表 (its own ``ExportSource``, ``legalaid.applications``), ``--register hardship`` for the
+困难职工花名册 (``hardship.roster``). ``--job`` measures instead the whole
 background path at the database's size: request → ``ExportJob`` → a ``manage.py db_worker --batch``
 process → progress polls → download → rows read back; with the worker's time, rows/s and peak RSS
 against the ``iterate`` baseline over the same rows (goal: ≤ +25 MB).
@@ -56,11 +58,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MODES = ("iterate", "raw", "register", "import_export")
 TIME_GOAL = 0.9  # register throughput / raw throughput
 MEMORY_GOAL_MB = 25.0  # register peak RSS − iterate peak RSS
-REGISTERS = ("people", "petitions", "hardship")
+REGISTERS = ("people", "petitions", "legalaid", "hardship")
+NAMES = {"people": "people export", "petitions": "petition export", "legalaid": "legal-aid export",
+         "hardship": "hardship roster export"}
+APP_SOURCES = {"legalaid": "legalaid.applications", "hardship": "hardship.roster"}  # the apps' own ExportSources
 PETITION_SOURCE = "petitions.petitions"
-HARDSHIP_SOURCE = "hardship.roster"
-NAMES = {"people": "people export", "petitions": "petition export", "hardship": "hardship roster export"}
-URLS = {"people": "/people/export.xlsx", "petitions": "/petitions/export.xlsx", "hardship": "/hardship/export.xlsx"}
 
 
 # --- child: one measurement -----------------------------------------------------------------------
@@ -130,8 +132,9 @@ def export_rows(kind: str, user: Any, params: Any = None) -> tuple[Any, Any]:
     """(register, queryset) exactly as the export of that list builds them for ``user``."""
     from servicecenter.exportjobs import PERSON_EXPORT, get_source
 
-    source = {"people": lambda: PERSON_EXPORT, "petitions": petition_source,
-              "hardship": lambda: get_source(HARDSHIP_SOURCE)}[kind]()
+    if kind in APP_SOURCES:  # 法律援助案件登记表, 困难职工花名册: the app's own ExportSource
+        return get_source(APP_SOURCES[kind]).build(user, params)
+    source = PERSON_EXPORT if kind == "people" else petition_source()
     if hasattr(source, "build"):  # the proposed ExportSource.build()
         return source.build(user, params)
     return source.register, source.queryset(user, params)
@@ -231,6 +234,15 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
                            check=True)
             have = HardshipFile.objects.filter(status="archived").count()
         return have
+    if kind == "legalaid":
+        from legalaid.models import Application
+
+        have = Application.objects.count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--count", f"legalaid={rows}"],
+                           check=True)
+            have = Application.objects.count()
+        return have
     if kind == "petitions":
         from petitions.models import Petition
 
@@ -270,7 +282,8 @@ def main() -> int:
                         help="instead: the whole background path at this size — request, db_worker, "
                              "progress polling, download, read back")
     parser.add_argument("--register", choices=REGISTERS, default="people",
-                        help="which list's register: people (职工名册) or petitions (信访接待登记汇总表)")
+                        help="which list's register: people (职工名册), petitions (信访接待登记汇总表), legalaid (法律援助案件登记表) "
+                             "or hardship (困难职工花名册)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -286,10 +299,12 @@ def main() -> int:
         return job_run(args.register, args.timeout, args.json)
     have = ensure_rows(args.rows, args.seed, args.register)
     if have < args.rows:
-        what = {"people": "名职工", "petitions": "件信访", "hardship": "份在档困难职工档案"}[args.register]
-        option = {"people": "--scale ", "petitions": "--count petitions=", "hardship": "--count hardship="}[args.register]
+        what = {"people": "名职工", "petitions": "件信访", "legalaid": "件法律援助申请",
+                "hardship": "份在档困难职工档案"}[args.register]
+        how = {"people": "--scale ", "petitions": "--count petitions=", "legalaid": "--count legalaid=",
+               "hardship": "--count hardship="}[args.register]
         print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
-              f"{option}{args.rows}`（或加 --seed）。", file=sys.stderr)
+              f"{how}{args.rows}`（或加 --seed）。", file=sys.stderr)
         return 2
     from django.db import connection
 
@@ -371,7 +386,6 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
         background_threshold,
         export_job_delete,
         export_job_enqueue,
-        get_source,
         has_more_than,
     )
     from servicecenter.models import ExportJob, User
@@ -390,11 +404,14 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     client = Client()
     client.force_login(user)
     client.get("/exports/")  # warm up: URLconf, middleware, templates (not part of the figure)
-    source = {"people": lambda: PERSON_EXPORT, "petitions": petition_source,
-              "hardship": lambda: get_source(HARDSHIP_SOURCE)}[kind]()
+    from servicecenter.exportjobs import get_source
+
+    source = PERSON_EXPORT if kind == "people" else (get_source(APP_SOURCES[kind]) if kind in APP_SOURCES
+                                                     else petition_source())
     own_view = kind != "petitions" or type(source).__name__ != "BenchPetitionExport"
     below = not has_more_than(queryset, background_threshold(user))
-    url = URLS[kind]
+    url = {"people": "/people/export.xlsx", "petitions": "/petitions/export.xlsx",
+           "legalaid": "/legalaid/applications/export.xlsx", "hardship": "/hardship/export.xlsx"}[kind]
     started = time.perf_counter()
     if own_view and not below:
         response = client.get(url)

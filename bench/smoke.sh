@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every benchmark on a small database (10,000 people, 10,000 petitions and 10,000 hardship files), so that none of them rots
+# Every benchmark on a small database (10,000 people and 10,000 petitions), so that none of them rots
 # between the runs at full scale (bench/full.sh). A few minutes on two cores. Exit status: non-zero if
 # any benchmark fails to run, or if an export or PDF goal fails (the list figures are printed, not
 # judged: at 10,000 rows they say little).
@@ -8,12 +8,13 @@
 #   tests/pg/with-postgres.sh bench/smoke.sh     # a throwaway PostgreSQL server (what CI runs)
 #   DATABASE_URL=postgres://…/db bench/smoke.sh  # that database (gets the demo data, 10,000 people, 10,000 petitions)
 #   SMOKE_SKIP_LOAD=1 bench/smoke.sh             # without the load test (bench/load/run.sh --quick, ~2 min)
-#   ROWS=20000 PETITIONS=5000 HARDSHIP=5000 bench/smoke.sh     # other sizes
+#   ROWS=20000 PETITIONS=5000 bench/smoke.sh     # other sizes (APPLICATIONS: legal-aid cases, HARDSHIP: hardship files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 ROWS=${ROWS:-10000}
 PETITIONS=${PETITIONS:-10000}
+APPLICATIONS=${APPLICATIONS:-10000}
 HARDSHIP=${HARDSHIP:-10000}
 export DEBUG=1  # seed_demo refuses to write demo data with DEBUG off
 
@@ -25,7 +26,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="sqlite:///$tmp/bench.sqlite3"
 fi
 export MEDIA_ROOT="$tmp/media"
-echo "== bench smoke run: $ROWS people, $PETITIONS petitions, $HARDSHIP hardship files on ${DATABASE_URL%%:*}"
+echo "== bench smoke run: $ROWS people, $PETITIONS petitions on ${DATABASE_URL%%:*}"
 
 started=$(date +%s)
 step() {  # step NAME COMMAND...: run it, print its time; a failure stops the run (set -e)
@@ -38,12 +39,14 @@ step() {  # step NAME COMMAND...: run it, print its time; a failure stops the ru
     echo "-- $name: $(( $(date +%s) - t0 )) s"
 }
 
-step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count hardship="$4"' \
-    _ "$PY" "$ROWS" "$PETITIONS" "$HARDSHIP"
+step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count legalaid="$4" --count hardship="$5"' \
+    _ "$PY" "$ROWS" "$PETITIONS" "$APPLICATIONS" "$HARDSHIP"
 step "people list" "$PY" bench/list_pages.py --rows "$ROWS" --runs 3 --no-seed
 step "petition list" "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" --runs 3 --no-seed
+step "legal-aid list" "$PY" bench/legalaid_pages.py --applications "$APPLICATIONS" --runs 3 --no-seed
 step "people export" "$PY" bench/export_bench.py --rows "$ROWS" --repeat 1
 step "petition export" "$PY" bench/export_bench.py --register petitions --rows "$PETITIONS" --repeat 1
+step "legal-aid export" "$PY" bench/export_bench.py --register legalaid --rows "$APPLICATIONS" --repeat 1
 step "people export, background" "$PY" bench/export_bench.py --job
 step "petition export, background" "$PY" bench/export_bench.py --job --register petitions
 step "hardship roster" "$PY" bench/hardship_pages.py --rows "$ROWS" --files "$HARDSHIP" --runs 3 --no-seed

@@ -84,6 +84,7 @@ def declare() -> None:
         person_section=summary.person_section,
         dashboard_section=summary.dashboard_section,
         inbox=summary.inbox_items,
+        qualifications=summary.qualifications,
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
         demo=_demo,

@@ -8,6 +8,8 @@
 - ``inbox_items(user)``: the same things as items to act on (approvals come from the kernel).
 - ``FIGURES`` / ``monthly_figures(unit, first, last)``: the month's figures for ``unit`` and
   everything below it.
+- ``qualifications(person, day)``: 困难职工 / 特困职工 while the person's file is in force (the
+  kernel's *qualifies as* hook; legal aid asks it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from servicecenter import access, approvals, clocks
 from servicecenter.access import role_allows, visible
 from servicecenter.inbox import InboxItem
 from servicecenter.models import OrgUnit
+from servicecenter.qualifications import HARDSHIP_WORKER, Qualification
 from servicecenter.registry import Figure, Section
 
 from . import codes
@@ -109,6 +112,21 @@ def inbox_items(user: Any) -> list[InboxItem]:
         items.append(InboxItem(kind="区县审批档案待确认备案", title=f"{report.org_unit} {getattr(report, 'n', 0)}份", url=report.get_absolute_url(),
                                since=report.opened_at, unit=str(report.org_unit), app="困难职工档案"))
     return items
+
+
+# --- What the files say a person is (servicecenter.qualifications) ---------------------------------------
+
+
+def qualifications(person: Any, day: datetime.date) -> list[Qualification]:
+    """困难职工 (or 特困职工) on ``day`` when the person is the applicant of a file approved by then and
+    not yet exited or closed (legal aid asks this of its applicants)."""
+    f = (HardshipFile.objects.filter(applicant=person, status__in=HardshipFile.APPROVED, approved_on__lte=day)
+         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day)).order_by("-approved_on", "-id").first())
+    if f is None:
+        return []
+    until = f.ended_on - datetime.timedelta(days=1) if f.ended_on else None
+    return [Qualification(HARDSHIP_WORKER, codes.Grade(f.grade).label if f.grade else "困难职工",
+                          f"困难职工档案 {f.number}", until=until)]
 
 
 # --- Monthly figures ----------------------------------------------------------------------------------

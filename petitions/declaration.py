@@ -3,11 +3,19 @@ service app"). Everything the core shows or checks for this app is named here.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from servicecenter import registry
 from servicecenter.approvals import ApprovalKind
 from servicecenter.attachments import AttachmentTarget
 from servicecenter.parameters import ParameterSpec
 from servicecenter.permissions import Permission
+from servicecenter.referrals import Referral, ReferralSource
+
+if TYPE_CHECKING:
+    from servicecenter.models import User
+
+    from .models import Petition
 from servicecenter.roles import Role
 
 DEMO_PETITIONS = 40
@@ -41,6 +49,23 @@ def _demo(run: registry.DemoRun) -> str:
     return f"{Petition.objects.count()} 件信访"
 
 
+def _describe(petition: Petition) -> Referral:
+    """A petition as another service reads it (referrals.py): the complainant, the employer and
+    the matter; never named from this side."""
+    return Referral(source=petition, label=f"信访事项 {petition.number}", org_unit=petition.org_unit,
+                    person=petition.person, employer=petition.employer, category=petition.category.name,
+                    facts=petition.facts, request=petition.request)
+
+
+def _referral_refusal(petition: Petition, user: User) -> str:
+    """A confidential complainant's identity goes no further than those who may see it."""
+    from .confidentiality import identity_visible
+
+    if not identity_visible(user, petition):
+        return "保密信访件的来访人身份仅承办人和分管领导可见，由其办理转出。"
+    return ""
+
+
 def declare() -> None:
     from . import summary, urls
     from .models import Notice, Petition, Task
@@ -58,6 +83,8 @@ def declare() -> None:
         scope_rules={Petition: petition_scope, Task: task_scope, Notice: notice_scope},
         exports=(PETITION_EXPORT,),
         attachments=(AttachmentTarget(Petition, "petitions.handle", timeline="events"),),
+        referral_sources=(ReferralSource(Petition, "petitions.handle", describe=_describe,
+                                         refusal=_referral_refusal),),
         approvals=(
             ApprovalKind(EXTENSION, "延期申请", Petition, EXTEND, due=lambda p: p.due_date,
                          makers=lambda p: [p.handler_id]),

@@ -21,6 +21,7 @@ from servicecenter.forms import EmployerForm, PersonForm, add_service_error
 from servicecenter.http import StaffRequest
 from servicecenter.listing import list_page
 from servicecenter.pdf import print_record
+from servicecenter.referrals import referral_panel
 from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, selectors, services
@@ -269,6 +270,7 @@ def _detail_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = 
         "approvals": approvals.history(petition),
         "notices": notices,
         **attachment_panel(request, petition),
+        **referral_panel(request, petition),
         "panels": panels, "actions": {panel.name for panel in panels}, "bound": next(iter(bound), ""),
         "print_preview": request.GET.get("print") == "1",
     })

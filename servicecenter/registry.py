@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .inbox import InboxItem
     from .models import Employer, OrgUnit, Person, User
     from .parameters import ParameterSpec
+    from .qualifications import Qualification
+    from .referrals import ReferralSource, ReferralTarget
     from .workflow import Workflow
 
     ScopeRule = Callable[[QuerySet, User], QuerySet]
@@ -116,6 +118,13 @@ class ServiceApp:
     compute_figures: MonthlyCompute | None = None
     demo: Callable[[DemoRun], str] | None = None
     order: int = 50
+    # Records that can be referred to another service (信访事项 → 法律援助), and the services that
+    # take referrals: referrals.py. Either side may be missing; nothing names the other app.
+    referral_sources: tuple[ReferralSource, ...] = ()
+    referral_targets: tuple[ReferralTarget, ...] = ()
+    # What this app's records say a person qualifies as (an active hardship file → 困难职工):
+    # qualifications.py.
+    qualifications: Callable[[Person, datetime.date], Iterable[Qualification]] | None = None
 
     @property
     def prefix(self) -> str:
@@ -133,6 +142,10 @@ def register(app: ServiceApp) -> None:
         workflow.check_permissions_declared()
     for kind in app.approvals:
         kind.check_declared()
+    needs = [s.permission for s in app.referral_sources] + [t.permission for t in app.referral_targets]
+    for needed in needs:
+        if not permissions.is_declared(needed):
+            raise ImproperlyConfigured(f"{app.label} 的转办声明需要的权限“{needed}”未声明。")
     _APPS[app.label] = app
 
 
@@ -147,6 +160,9 @@ def _validate(app: ServiceApp) -> None:
     figure_codes = [f.code for f in app.figures]
     if len(set(figure_codes)) != len(figure_codes):
         raise ImproperlyConfigured(f"{app.label} 的统计指标代码有重复。")
+    for target in app.referral_targets:
+        if not target.code.startswith(app.label + "."):
+            raise ImproperlyConfigured(f"{app.label} 的转办去向“{target.code}”应以“{app.label}.”开头。")
     if app.figures and app.compute_figures is None:
         raise ImproperlyConfigured(f"{app.label} 声明了统计指标，但没有给出计算函数（compute_figures）。")
 
@@ -217,3 +233,15 @@ def workflows() -> list[Workflow]:
 
 def approval_kinds() -> list[ApprovalKind]:
     return [kind for app in service_apps() for kind in app.approvals]
+
+
+def referral_sources() -> list[ReferralSource]:
+    return [source for app in service_apps() for source in app.referral_sources]
+
+
+def referral_targets() -> list[ReferralTarget]:
+    return [target for app in service_apps() for target in app.referral_targets]
+
+
+def qualification_providers() -> list[Callable[[Person, datetime.date], Iterable[Qualification]]]:
+    return [app.qualifications for app in service_apps() if app.qualifications is not None]

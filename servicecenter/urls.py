@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from . import registry
 from .admin import admin_site
-from .views import accounts, attachments, auditlog, dashboard, employers, people
+from .views import accounts, attachments, auditlog, dashboard, employers, people, referrals
 
 urlpatterns = [
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
@@ -27,6 +27,7 @@ urlpatterns = [
     path("employers/<int:pk>/edit/", employers.employer_edit, name="employer_edit"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
     path("attachments/<str:key>/<int:pk>/", attachments.attachment_upload, name="attachment_upload"),
+    path("referrals/<str:target>/<str:source>/<int:pk>/", referrals.referral_new, name="referral_create"),
     path("audit/", auditlog.audit_log, name="audit_log"),
     path("exports/", include("servicecenter.views.exportjobs")),
     path("inbox/", dashboard.inbox, name="inbox"),

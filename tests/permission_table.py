@@ -39,6 +39,17 @@ EXPECTED: dict[str, set[Role]] = {
     "hardship.approve": {S},
     "hardship.acknowledge": {S},
     "hardship.export": {S, AU},
+    # 法律援助与劳动争议调解 (DOMAIN §5): the counter staff take consultations, applications and
+    # mediations, keep the lawyers' register and assign lawyers once aid is granted; only the
+    # supervisor decides (grants or refuses); the registers go to the supervisor and the auditor.
+    "legalaid.consult": COUNTER,
+    "legalaid.apply": COUNTER,
+    "legalaid.handle": COUNTER,
+    "legalaid.assign": COUNTER,
+    "legalaid.advisors": COUNTER,
+    "legalaid.mediate": COUNTER,
+    "legalaid.decide": {S},
+    "legalaid.export": {S, AU},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

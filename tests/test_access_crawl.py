@@ -18,6 +18,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from hardship.views import STEPS as HARDSHIP_STEPS
+from legalaid import services as legalaid_services
+from legalaid.views import MEDIATION_STEPS
+from legalaid.views import STEPS as APPLICATION_STEPS
 from petitions import services as petition_services
 from petitions.models import Category
 from petitions.views import STEPS as PETITION_STEPS
@@ -98,7 +101,36 @@ RULES: dict[str, Rule] = {
     "hardship:visit_detail": Rule("object", "home_visit"),
     "hardship:evaluation": Rule("object", "evaluation"),
     **{f"hardship:{step}": Rule("object", "hardship_file", post_only=True) for step in HARDSHIP_STEPS},
+    "referral_create": Rule("object", "referral_source", post_only=True),
     "legalaid:landing": PAGE,
+    "legalaid:applications": PAGE,
+    "legalaid:application_new": PAGE,
+    "legalaid:application_export": PAGE,
+    "legalaid:application_detail": Rule("object", "application"),
+    "legalaid:application_edit": Rule("object", "application"),
+    "legalaid:application_print": Rule("object", "application"),
+    "legalaid:approval_print": Rule("object", "application"),
+    "legalaid:refusal_print": Rule("object", "application"),
+    "legalaid:withdrawal_print": Rule("object", "application"),
+    "legalaid:assignment_print": Rule("object", "application"),
+    **{f"legalaid:{step}": Rule("object", "application", post_only=True) for step in APPLICATION_STEPS},
+    "legalaid:mediations": PAGE,
+    "legalaid:mediation_new": PAGE,
+    "legalaid:mediation_export": PAGE,
+    "legalaid:mediation_detail": Rule("object", "mediation"),
+    "legalaid:agreement_print": Rule("object", "mediation"),
+    **{f"legalaid:mediation_{step}": Rule("object", "mediation", post_only=True) for step in MEDIATION_STEPS},
+    "legalaid:consultations": PAGE,
+    "legalaid:consultation_new": PAGE,
+    "legalaid:advisors": PAGE,
+    "legalaid:advisor_new": PAGE,
+    "legalaid:advisor_detail": Rule("object", "advisor"),
+    "legalaid:advisor_edit": Rule("object", "advisor"),
+    "legalaid:advisor_tie_add": Rule("object", "advisor", post_only=True),
+    "legalaid:advisor_tie_remove": Rule("object", "advisor_tie", post_only=True),
+    "legalaid:reception": PAGE,
+    "legalaid:offenders": PAGE,
+    "legalaid:figures": PAGE,
     "jobs:landing": PAGE,
     "funds:landing": PAGE,
 }
@@ -147,6 +179,24 @@ def objects(users, units, settings, tmp_path):
     task = petition_services.task_create(by=users["d1_sup"], title=XSS_NAME, content=XSS_NAME,
                                          due_date=timezone.localdate() + datetime.timedelta(days=5),
                                          units=[clerk.org_unit])
+    # 法律援助: an advisor registered at the station (so outsiders in the district above it see
+    # nothing of it either: the district supervisor d1_sup is not in the crawl's outsiders), tied
+    # to the employer; an application and a mediation at the station.
+    advisor = legalaid_services.advisor_save(by=clerk, org_unit=clerk.org_unit, kind="lawyer", name=XSS_NAME,
+                                             firm=XSS_NAME, licence_number="13306201810009999", phone="",
+                                             specialities=XSS_NAME, pledge_signed_on=None, is_active=True, note="")
+    tie = legalaid_services.advisor_tie_add(by=clerk, advisor=advisor, employer=employer, relation="counsel",
+                                            note=XSS_NAME)
+    application = legalaid_services.application_intake(
+        by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit, applicant=person, matter="wages", facts=XSS_NAME,
+        request=XSS_NAME, evidence=XSS_NAME, employer=employer)
+    mediator = legalaid_services.advisor_save(by=clerk, org_unit=clerk.org_unit, kind="mediator", name="调解员",
+                                              firm="", licence_number="", phone="", specialities="",
+                                              pledge_signed_on=None, is_active=True, note="")
+    other = make_employer(clerk.org_unit, name=f"{XSS_NAME}另一公司")
+    mediation = legalaid_services.mediation_intake(by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit,
+                                                   workers=[person], employer=other, mediator=mediator, matter="wages",
+                                                   request=XSS_NAME, facts=XSS_NAME)
     # Export jobs belong to the user who asked (here the district supervisor); nobody else sees them.
     export_job = exportjobs.export_job_enqueue(user=users["d1_sup"], source=exportjobs.PERSON_EXPORT, query="")
     exportjobs.export_job_run(export_job.pk)
@@ -161,7 +211,8 @@ def objects(users, units, settings, tmp_path):
             "hardship_file": hardship_file, "home_visit": hardship_file.visits.get(),
             "evaluation": hardship_file.latest_evaluation, "city_report": hardship_file.city_report,
             "export_job": export_job,
-            "notice": notice, "task": task, "task_target": task.targets.get()}
+            "notice": notice, "task": task, "task_target": task.targets.get(),
+            "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie}
 
 
 def url_of(name: str, objects: dict) -> str | None:
@@ -175,6 +226,12 @@ def url_of(name: str, objects: dict) -> str | None:
         child = objects[rule.obj]
         kwargs = {"visit_pk" if rule.obj == "home_visit" else "evaluation_pk": child.pk}
         return reverse(name, kwargs={"pk": child.file_id, **kwargs})
+    if rule.kind == "object" and rule.obj == "advisor_tie":
+        tie = objects["advisor_tie"]
+        return reverse(name, kwargs={"pk": tie.advisor_id, "tie_pk": tie.pk})
+    if rule.kind == "object" and rule.obj == "referral_source":
+        return reverse(name, kwargs={"target": "legalaid.application", "source": "petitions.petition",
+                                     "pk": objects["petition"].pk})
     if rule.kind == "object" and rule.obj == "export_job":
         return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":

@@ -128,3 +128,19 @@ def test_bulk_files_for_the_benchmarks(db, settings):
     assert len(numbers) == len(set(numbers))
     call_command("seed_demo", "--count", "hardship=260", stdout=io.StringIO())
     assert HardshipFile.objects.count() == 260
+
+
+def test_an_archived_file_makes_its_applicant_a_hardship_worker_while_it_is_in_force(kit, freeze):
+    from servicecenter.qualifications import HARDSHIP_WORKER, qualifies_as
+
+    freeze(datetime.date(2026, 3, 2))
+    f = kit.make(S.ARCHIVED)
+    applied = kit.make(S.SUBMITTED)
+    assert qualifies_as(applied.applicant, HARDSHIP_WORKER, datetime.date(2026, 3, 2)) is None  # not yet approved
+    found = qualifies_as(f.applicant, HARDSHIP_WORKER, datetime.date(2026, 3, 2))
+    assert found.label == "困难职工" and found.basis == f"困难职工档案 {f.number}" and found.until is None
+    assert qualifies_as(f.applicant, HARDSHIP_WORKER, datetime.date(2026, 3, 1)) is None  # before the approval
+    freeze(datetime.date(2026, 6, 1))
+    services.file_exit(file=f, by=kit.worker, reason=codes.ExitReason.REEMPLOYED, note="再就业")
+    assert qualifies_as(f.applicant, HARDSHIP_WORKER, datetime.date(2026, 5, 31)).until == datetime.date(2026, 5, 31)
+    assert qualifies_as(f.applicant, HARDSHIP_WORKER, datetime.date(2026, 6, 1)) is None
