@@ -26,7 +26,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="sqlite:///$tmp/bench.sqlite3"
 fi
 export MEDIA_ROOT="$tmp/media"
-echo "== bench smoke run: $ROWS people, $PETITIONS petitions on ${DATABASE_URL%%:*}"
+echo "== bench smoke run: $ROWS people, $PETITIONS petitions, $APPLICATIONS legal-aid cases, $HARDSHIP hardship files on ${DATABASE_URL%%:*}"
 
 started=$(date +%s)
 step() {  # step NAME COMMAND...: run it, print its time; a failure stops the run (set -e)
