@@ -15,6 +15,7 @@ PY=${PY:-.venv/bin/python}
 ROWS=${ROWS:-10000}
 PETITIONS=${PETITIONS:-10000}
 APPLICATIONS=${APPLICATIONS:-10000}
+SEEKERS=${SEEKERS:-10000}  # 就业援助: seekers, and SEEKERS / 5 open postings
 HARDSHIP=${HARDSHIP:-10000}
 export DEBUG=1  # seed_demo refuses to write demo data with DEBUG off
 
@@ -26,7 +27,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="sqlite:///$tmp/bench.sqlite3"
 fi
 export MEDIA_ROOT="$tmp/media"
-echo "== bench smoke run: $ROWS people, $PETITIONS petitions, $APPLICATIONS legal-aid cases, $HARDSHIP hardship files on ${DATABASE_URL%%:*}"
+echo "== bench smoke run: $ROWS people, $PETITIONS petitions, $SEEKERS seekers, $HARDSHIP hardship files on ${DATABASE_URL%%:*}"
 
 started=$(date +%s)
 step() {  # step NAME COMMAND...: run it, print its time; a failure stops the run (set -e)
@@ -39,14 +40,17 @@ step() {  # step NAME COMMAND...: run it, print its time; a failure stops the ru
     echo "-- $name: $(( $(date +%s) - t0 )) s"
 }
 
-step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count legalaid="$4" --count hardship="$5"' \
-    _ "$PY" "$ROWS" "$PETITIONS" "$APPLICATIONS" "$HARDSHIP"
+step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count legalaid="$4" --count jobs="$5" --count hardship="$6"' \
+    _ "$PY" "$ROWS" "$PETITIONS" "$APPLICATIONS" "$SEEKERS" "$HARDSHIP"
 step "people list" "$PY" bench/list_pages.py --rows "$ROWS" --runs 3 --no-seed
 step "petition list" "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" --runs 3 --no-seed
 step "legal-aid list" "$PY" bench/legalaid_pages.py --applications "$APPLICATIONS" --runs 3 --no-seed
 step "people export" "$PY" bench/export_bench.py --rows "$ROWS" --repeat 1
 step "petition export" "$PY" bench/export_bench.py --register petitions --rows "$PETITIONS" --repeat 1
 step "legal-aid export" "$PY" bench/export_bench.py --register legalaid --rows "$APPLICATIONS" --repeat 1
+step "jobs: matching and seeker list" "$PY" bench/jobs_bench.py --seekers "$SEEKERS" --rows "$ROWS" --runs 3 \
+    --seekers-measured 2 --no-seed
+step "seeker export" "$PY" bench/export_bench.py --register seekers --rows "$SEEKERS" --repeat 1
 step "people export, background" "$PY" bench/export_bench.py --job
 step "petition export, background" "$PY" bench/export_bench.py --job --register petitions
 step "hardship roster" "$PY" bench/hardship_pages.py --rows "$ROWS" --files "$HARDSHIP" --runs 3 --no-seed

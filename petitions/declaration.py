@@ -97,4 +97,5 @@ def declare() -> None:
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
         demo=_demo,
+        employer_flags=summary.employer_flags,
     ))

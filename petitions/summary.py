@@ -6,6 +6,8 @@ in ``apps.py``).
 - ``employer_section(employer, user)``: petitions about the employer and notices issued to it.
 - ``dashboard_section(user)``: today's visits, my open cases, overdue, due soon, escalations.
 - ``inbox_items(user)``: escalations to acknowledge and unsatisfied follow-ups to review.
+- ``employer_flags(employer_ids)``: employers with open wage-arrears petitions (欠薪), a flag other
+  apps show on job postings and referrals (no complainant, only the count);
 - ``FIGURES`` / ``monthly_figures(unit, first, last)``: the month's figures for ``unit`` and
   everything below it; ``month_summary(unit, year, month)`` adds the breakdowns.
 """
@@ -23,7 +25,7 @@ from django.utils import timezone
 from servicecenter.access import role_allows
 from servicecenter.inbox import InboxItem
 from servicecenter.models import Employer, OrgUnit, Person, User
-from servicecenter.registry import Figure, Section
+from servicecenter.registry import EmployerFlag, Figure, Section
 
 from .confidentiality import complainant, identity_q
 from .models import FollowUp, Notice, Petition
@@ -120,6 +122,18 @@ def inbox_items(user: User) -> list[InboxItem]:
                         since=fu.done_at or fu.created_at, unit=str(fu.petition.org_unit), app="信访接待")
               for fu in reviews_awaiting(user)]
     return items
+
+
+WAGE_ARREARS = "工资报酬/拖欠工资"
+
+
+def employer_flags(employer_ids: list[int]) -> dict[int, list[EmployerFlag]]:
+    """Employers with open petitions of the wage-arrears category, in one query. Whoever sees the
+    employer sees the flag: it names no complainant and no case, only how many are open."""
+    rows = (Petition.objects.filter(employer_id__in=employer_ids, status__in=Petition.OPEN_STATES,
+                                    category__name=WAGE_ARREARS)
+            .values_list("employer_id").annotate(n=Count("pk")).order_by())
+    return {pk: [EmployerFlag("欠薪", f"有{n}件未办结的拖欠工资信访")] for pk, n in rows}
 
 
 FIGURES = (

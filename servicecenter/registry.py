@@ -87,6 +87,22 @@ MonthlyCompute = Callable[["OrgUnit", datetime.date, datetime.date], Mapping[str
 
 
 @dataclass(frozen=True)
+class EmployerFlag:
+    """A warning about an employer that one app raises and other apps' pages show wherever the
+    employer appears (on a job posting, at a referral): "open wage-arrears matters", say. A label
+    and a short detail — never personal data; ``app`` (the declaring app's name) is filled in by
+    ``employer_flags``."""
+
+    label: str
+    detail: str = ""
+    app: str = ""
+
+
+# employer ids → the flags of those that have any; one query (or a few) for the whole list.
+EmployerFlagSource = Callable[[list[int]], Mapping[int, Iterable[EmployerFlag]]]
+
+
+@dataclass(frozen=True)
 class DemoRun:
     """What ``seed_demo`` hands each app's seeder: ``count`` records wanted (0: the app's default
     demo size) and a writer for progress lines."""
@@ -117,6 +133,7 @@ class ServiceApp:
     figures: tuple[Figure, ...] = ()
     compute_figures: MonthlyCompute | None = None
     demo: Callable[[DemoRun], str] | None = None
+    employer_flags: EmployerFlagSource | None = None
     order: int = 50
     # Records that can be referred to another service (信访事项 → 法律援助), and the services that
     # take referrals: referrals.py. Either side may be missing; nothing names the other app.
@@ -201,6 +218,21 @@ def dashboard_sections(user: User) -> list[Section]:
             section = app.dashboard_section(user)
             if section is not None:
                 out.append(section)
+    return out
+
+
+def employer_flags(employer_ids: Iterable[int]) -> dict[int, list[EmployerFlag]]:
+    """Every installed app's flags for these employers (one call per declaring app), keyed by
+    employer id; employers without a flag are absent."""
+    ids = sorted({int(pk) for pk in employer_ids if pk is not None})
+    out: dict[int, list[EmployerFlag]] = {}
+    if not ids:
+        return out
+    for app in service_apps():
+        if app.employer_flags is None:
+            continue
+        for pk, flags in app.employer_flags(ids).items():
+            out.setdefault(pk, []).extend(EmployerFlag(f.label, f.detail, f.app or app.name) for f in flags)
     return out
 
 

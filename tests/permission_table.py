@@ -50,6 +50,14 @@ EXPECTED: dict[str, set[Role]] = {
     "legalaid.mediate": COUNTER,
     "legalaid.decide": {S},
     "legalaid.export": {S, AU},
+    # 就业援助 (DOMAIN §6: staff keep employers' papers, collect postings, recommend, train and run
+    # fairs — the counter roles; the supervisor and the auditor export the registers)
+    "jobs.manage": COUNTER,
+    "jobs.verify": COUNTER,
+    "jobs.seekers": COUNTER,
+    "jobs.refer": COUNTER,
+    "jobs.train": COUNTER,
+    "jobs.export": {S, AU},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from hardship.views import STEPS as HARDSHIP_STEPS
+from jobs import views as jobs_views
 from legalaid import services as legalaid_services
 from legalaid.views import MEDIATION_STEPS
 from legalaid.views import STEPS as APPLICATION_STEPS
@@ -29,6 +30,10 @@ from servicecenter.attachments import attachment_add
 from tests.conftest import login, make_employer, make_person
 
 XSS_NAME = "<script>alert(1)</script>"
+JOBS_STEPS = {name: list(page.steps) for name, page in (
+    ("posting", jobs_views.POSTING_PAGE), ("seeker", jobs_views.SEEKER_PAGE), ("referral", jobs_views.REFERRAL_PAGE),
+    ("recruiter", jobs_views.RECRUITER_PAGE), ("course", jobs_views.COURSE_PAGE),
+    ("enrolment", jobs_views.ENROLMENT_PAGE), ("fair", jobs_views.FAIR_PAGE))}
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,33 @@ RULES: dict[str, Rule] = {
     "legalaid:offenders": PAGE,
     "legalaid:figures": PAGE,
     "jobs:landing": PAGE,
+    **{f"jobs:{name}": PAGE for name in (
+        "postings", "posting_new", "posting_export", "seekers", "seeker_new", "seeker_export", "referrals",
+        "referral_export", "recruiters", "recruiter_new", "courses", "course_new", "trainees", "trainee_export",
+        "fairs", "fair_new", "rates")},
+    # A draft posting and a cancelled course: published postings and courses are seen by every unit
+    # (jobs/selectors.py); their steps are refused to other units by the workflow (403).
+    **{f"jobs:posting_{name}": Rule("object", "jobs_posting", post_only=True) for name in JOBS_STEPS["posting"]},
+    "jobs:posting_detail": Rule("object", "jobs_posting"),
+    "jobs:posting_edit": Rule("object", "jobs_posting"),
+    "jobs:posting_matches": Rule("object", "jobs_posting"),
+    **{f"jobs:seeker_{name}": Rule("object", "jobs_seeker", post_only=True)
+       for name in (*JOBS_STEPS["seeker"], "refer", "photo")},
+    "jobs:seeker_detail": Rule("object", "jobs_seeker"),
+    "jobs:seeker_edit": Rule("object", "jobs_seeker"),
+    "jobs:seeker_matches": Rule("object", "jobs_seeker"),
+    **{f"jobs:referral_{name}": Rule("object", "jobs_referral", post_only=True) for name in JOBS_STEPS["referral"]},
+    "jobs:referral_detail": Rule("object", "jobs_referral"),
+    "jobs:referral_letter": Rule("object", "jobs_referral"),
+    **{f"jobs:recruiter_{name}": Rule("object", "jobs_recruiter", post_only=True)
+       for name in (*JOBS_STEPS["recruiter"], "add_paper")},
+    "jobs:recruiter_detail": Rule("object", "jobs_recruiter"),
+    **{f"jobs:course_{name}": Rule("object", "jobs_course", post_only=True) for name in JOBS_STEPS["course"]},
+    "jobs:course_detail": Rule("object", "jobs_course"),
+    **{f"jobs:enrolment_{name}": Rule("object", "jobs_enrolment", post_only=True) for name in JOBS_STEPS["enrolment"]},
+    "jobs:enrolment_detail": Rule("object", "jobs_enrolment"),
+    **{f"jobs:fair_{name}": Rule("object", "jobs_fair", post_only=True) for name in JOBS_STEPS["fair"]},
+    "jobs:fair_detail": Rule("object", "jobs_fair"),
     "funds:landing": PAGE,
 }
 
@@ -212,7 +244,48 @@ def objects(users, units, settings, tmp_path):
             "evaluation": hardship_file.latest_evaluation, "city_report": hardship_file.city_report,
             "export_job": export_job,
             "notice": notice, "task": task, "task_target": task.targets.get(),
-            "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie}
+            "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie,
+            **_jobs_objects(clerk, employer, person)}
+
+
+def _jobs_objects(clerk, employer, person) -> dict:  # noqa: ANN001
+    """就业援助 records at station 330602001 whose names carry the script: a draft posting (a published
+    one is seen everywhere) and a cancelled course (likewise), a seeker, a referral, an enrolment."""
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jobs import services as jobs
+    from jobs.models import Occupation
+
+    today = timezone.localdate()
+    recruiter = jobs.recruiter_register(by=clerk, employer=employer, contact_person=XSS_NAME,
+                                        contact_phone="13905750001")
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (4, 4), "red").save(png, "PNG")
+    for kind in ("licence", "legal_id", "authorisation"):
+        jobs.recruiter_add_paper(recruiter=recruiter, by=clerk, kind=kind,
+                                 upload=SimpleUploadedFile(f"{kind}.png", png.getvalue(), content_type="image/png"))
+    jobs.recruiter_verify(recruiter=recruiter, by=clerk, verified_on=today)
+    data = {"title": XSS_NAME, "occupation": Occupation.objects.first(), "openings": 3, "education_min": 0,
+            "age_min": None, "age_max": None, "skills": [], "requirements": XSS_NAME, "employment_type": "full",
+            "wage_min": Decimal("3000"), "wage_max": Decimal("4000"), "area": clerk.org_unit, "address": XSS_NAME,
+            "contact_person": XSS_NAME, "contact_phone": "13905750001", "valid_from": today,
+            "valid_to": today + datetime.timedelta(days=30), "for_vulnerable": False}
+    open_posting = jobs.posting_create(by=clerk, recruiter=recruiter, publish=True, **data)
+    draft = jobs.posting_create(by=clerk, recruiter=recruiter, **data)
+    seeker = jobs.seeker_register(by=clerk, person=person, education=3, skills=[], employment_type="any",
+                                  diploma=XSS_NAME, availability=XSS_NAME)
+    referral = jobs.referral_create(by=clerk, seeker=seeker, posting=open_posting, note=XSS_NAME)
+    course = jobs.course_create(by=clerk, name=XSS_NAME, provider=XSS_NAME, starts_on=today, ends_on=today, hours=4,
+                                capacity=5, fee=Decimal("100"), discount_percent=Decimal("50"))
+    enrolment = jobs.enrolment_create(by=clerk, course=course, person=person)
+    jobs.course_cancel(course=course, by=clerk, reason=XSS_NAME)
+    fair = jobs.fair_create(by=clerk, name=XSS_NAME, held_on=today, place=XSS_NAME)
+    return {"jobs_posting": draft, "jobs_seeker": seeker, "jobs_referral": referral, "jobs_recruiter": recruiter,
+            "jobs_course": course, "jobs_enrolment": enrolment, "jobs_fair": fair}
 
 
 def url_of(name: str, objects: dict) -> str | None:
