@@ -23,6 +23,8 @@
 # 8. hardship   the roster (困难职工花名册) and the file register at $HARDSHIP files: city and station, deep pages
 #    hardship-export  the roster register (four fifths of $HARDSHIP rows: the archived files) against raw openpyxl
 #    eligibility      the evaluation of one file (read, evaluate, store the trace): goal < 20 ms
+# 9. rollup     the city's monthly roll-up, 1,000 stations × 12 months, against raw SQL (the bench
+#               organisation and the spreading of the petitions over it are made once per database)
 #
 # Each step prints its tables and one line per goal: PASS or FAIL, the figure, its reference and the
 # ratio (INFO: a figure given for reference, without a goal). The summary at the end repeats those
@@ -37,7 +39,7 @@ APPLICATIONS=${APPLICATIONS:-200000}
 RUNS=${RUNS:-11}
 SEEKERS=${SEEKERS:-100000}  # 就业援助: seekers, and SEEKERS / 5 = 20,000 open postings
 HARDSHIP=${HARDSHIP:-200000}  # 困难职工档案
-ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf hardship hardship-export eligibility}
+ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf hardship hardship-export eligibility rollup}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-full.XXXXXX")}
 mkdir -p "$OUT"
 
@@ -106,6 +108,7 @@ wanted hardship && step hardship "$PY" bench/hardship_pages.py --rows "$ROWS" --
 wanted hardship-export && step hardship-export "$PY" bench/export_bench.py --register hardship \
     --rows $((HARDSHIP * 4 / 5)) --json "$OUT/hardship-export.json"
 wanted eligibility && step eligibility "$PY" bench/eligibility_bench.py --json "$OUT/eligibility.json"
+wanted rollup && step rollup "$PY" bench/summaries_bench.py --strict --json "$OUT/rollup.json"
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STEPS[@]}"

@@ -59,6 +59,7 @@ step "hardship export" "$PY" bench/export_bench.py --register hardship --rows $(
 step "hardship export, background" "$PY" bench/export_bench.py --job --register hardship
 step "eligibility" "$PY" bench/eligibility_bench.py --runs 20
 step "pdf" "$PY" bench/pdf_bench.py --repeat 3
+step "roll-up" "$PY" bench/summaries_bench.py --runs 3
 if [ -x bench/load/run.sh ] && [ -z "${SMOKE_SKIP_LOAD:-}" ]; then
     # Its own throwaway PostgreSQL and gunicorn, whatever DATABASE_URL says; needs the server binaries.
     if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then

@@ -96,6 +96,9 @@ def declare() -> None:
         inbox=summary.inbox_items,
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
+        figure_table=summary.figure_table,
+        breakdowns=summary.BREAKDOWNS,
+        compute_breakdowns=summary.monthly_breakdowns,
         demo=_demo,
         employer_flags=summary.employer_flags,
     ))

@@ -9,13 +9,17 @@ in ``apps.py``).
 - ``employer_flags(employer_ids)``: employers with open wage-arrears petitions (欠薪), a flag other
   apps show on job postings and referrals (no complainant, only the count);
 - ``FIGURES`` / ``monthly_figures(unit, first, last)``: the month's figures for ``unit`` and
-  everything below it; ``month_summary(unit, year, month)`` adds the breakdowns.
+  everything below it; ``figure_table(tree, units, periods)`` the same for many units and periods
+  in a fixed number of queries (roll-ups, statistics, dashboards); ``BREAKDOWNS`` /
+  ``monthly_breakdowns`` the cases received by category and by channel (the paper 汇总表's rows);
+  ``month_summary(unit, year, month)`` is the figures and the breakdowns together.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +27,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from servicecenter.access import role_allows
+from servicecenter.figures import Bucket, Period, UnitTree, tabulate
 from servicecenter.inbox import InboxItem
 from servicecenter.models import Employer, OrgUnit, Person, User
-from servicecenter.registry import EmployerFlag, Figure, Section
+from servicecenter.registry import Breakdown, EmployerFlag, Figure, Section
 
 from .confidentiality import complainant, identity_q
-from .models import FollowUp, Notice, Petition
+from .models import Category, FollowUp, Notice, Petition
 from .selectors import (
     CLOCK,
     due_soon_days,
@@ -116,10 +121,11 @@ def inbox_items(user: User) -> list[InboxItem]:
     user leads (one query)."""
     items = [InboxItem(kind="群体性/紧急信访待签收", title=e.petition.number,
                        url=e.petition.get_absolute_url(), since=e.created_at, due=e.petition.due_date,
-                       unit=str(e.petition.org_unit), app="信访接待", urgent=True)
+                       unit=str(e.petition.org_unit), app="信访接待", urgent=True, record=e.petition)
              for e in escalation_inbox(user)]
     items += [InboxItem(kind="回访不满意待复核", title=fu.petition.number, url=fu.petition.get_absolute_url(),
-                        since=fu.done_at or fu.created_at, unit=str(fu.petition.org_unit), app="信访接待")
+                        since=fu.done_at or fu.created_at, unit=str(fu.petition.org_unit), app="信访接待",
+                        record=fu.petition)
               for fu in reviews_awaiting(user)]
     return items
 
@@ -137,23 +143,29 @@ def employer_flags(employer_ids: list[int]) -> dict[int, list[EmployerFlag]]:
 
 
 FIGURES = (
-    Figure("received", "受理件数", counts_by="受理时间"),
+    Figure("received", "受理件数", counts_by="受理时间", headline=True),
     Figure("complainants", "来访人数（去重）", counts_by="受理时间", kind="distinct", unit="人"),
     Figure("group", "群体性信访", counts_by="受理时间"),
     Figure("received_closed", "当月受理当月办结", counts_by="受理时间"),
     Figure("closed", "办结件数", counts_by="办结时间"),
     Figure("closed_on_time", "按期办结", counts_by="办结时间"),
-    Figure("overdue_open", "月末逾期未办结", counts_by="月末状态"),
+    Figure("overdue_open", "月末逾期未办结", counts_by="月末状态", headline=True,
+           note="统计期最后一日仍未办结且已过办结期限的件数"),
     Figure("follow_ups", "回访件数", counts_by="回访时间"),
     Figure("satisfied_or_fairly", "满意和基本满意", counts_by="回访时间"),
     Figure("unsatisfied", "不满意", counts_by="回访时间"),
     Figure("notices", "发出维权建议书/整改书", counts_by="发出日期", unit="份"),
     Figure("closure_rate", "办结率", kind="rate", unit="%", numerator="received_closed", denominator="received",
-           note="当月受理且月末前办结的件数 ÷ 当月受理件数"),
+           note="当月受理且月末前办结的件数 ÷ 当月受理件数", headline=True),
     Figure("on_time_rate", "按期办结率", kind="rate", unit="%", numerator="closed_on_time", denominator="closed",
            note="当月办结中未逾期的件数 ÷ 当月办结件数"),
     Figure("satisfaction_rate", "回访满意率", kind="rate", unit="%", numerator="satisfied_or_fairly",
-           denominator="follow_ups", note="（满意 + 基本满意）÷ 当月回访件数"),
+           denominator="follow_ups", note="（满意 + 基本满意）÷ 当月回访件数", headline=True),
+)
+
+BREAKDOWNS = (
+    Breakdown("by_category", "受理件数（按问题类别）", headline=True),
+    Breakdown("by_channel", "受理件数（按来访形式）"),
 )
 
 
@@ -203,6 +215,66 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
     out["on_time_rate"] = _rate(out["closed_on_time"], out["closed"])
     out["satisfaction_rate"] = _rate(out["satisfied_or_fairly"], out["follow_ups"])
     return out
+
+
+def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
+    """``monthly_figures`` for every unit × period at once (``servicecenter.figures.tabulate``):
+    one query per record kind and date, one per depth for the distinct complainants, one for the
+    overdue-at-period-end counts — whatever the number of units and periods."""
+
+    def closed_by_period_end(bucket: Bucket) -> Count:
+        return Count("pk", filter=Q(closed_at__lt=bucket.end))
+
+    def overdue_at_end(period: Period) -> Q:
+        start, end = period.bounds(moments=True)
+        return Q(received_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)) & CLOCK.overdue_ever_q(
+            period.last)
+
+    out: dict[tuple[int, int], dict] = {}  # each tabulate call adds its codes to the same cells
+    tabulate(Petition.objects.all(), tree, units, periods, into=out, date_field="received_at", additive={
+        "received": Count("pk"), "group": Count("pk", filter=Q(is_group=True)),
+        "received_closed": closed_by_period_end,
+    }, distinct={"complainants": Count("person_id", distinct=True)})
+    tabulate(Petition.objects.all(), tree, units, periods, into=out, date_field="closed_at", additive={
+        "closed": Count("pk"), "closed_on_time": Count("pk", filter=Q(late_from__isnull=True))})
+    # Only cases that can be open and late at some period's end: received before the last end,
+    # not closed before the first one, late by the last day.
+    tabulate(_overdue_candidates(periods), tree, units, periods, into=out, at_end={"overdue_open": overdue_at_end})
+    tabulate(FollowUp.objects.filter(status=FollowUp.Status.DONE), tree, units, periods, into=out,
+             unit_field="petition__org_unit", date_field="done_at", additive={
+                 "follow_ups": Count("pk"),
+                 "satisfied_or_fairly": Count("pk", filter=Q(satisfaction__in=[
+                     FollowUp.Satisfaction.SATISFIED, FollowUp.Satisfaction.FAIRLY])),
+                 "unsatisfied": Count("pk", filter=Q(satisfaction=FollowUp.Satisfaction.UNSATISFIED)),
+             })
+    tabulate(Notice.objects.all(), tree, units, periods, into=out, unit_field="petition__org_unit",
+             date_field="issued_on", additive={"notices": Count("pk")})
+    return out
+
+
+def _overdue_candidates(periods: Sequence[Period]) -> Any:
+    if not periods:
+        return Petition.objects.none()
+    first_end = min(p.bounds(moments=True)[1] for p in periods)
+    last_end = max(p.bounds(moments=True)[1] for p in periods)
+    last_day = max(p.last for p in periods)
+    return Petition.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=first_end),
+                                   received_at__lt=last_end, late_from__lte=last_day)
+
+
+def monthly_breakdowns(unit: OrgUnit, first: datetime.date, last: datetime.date) -> dict[str, dict[str, int]]:
+    """The cases received in the period by problem category and by channel (two queries); every
+    category and channel is listed, with 0 where there was none, so the form's rows do not move."""
+    start, end = _bounds(first, last)
+    received = Petition.objects.filter(org_unit__path__startswith=unit.path, received_at__gte=start,
+                                       received_at__lt=end)
+    channel_labels = dict(Petition.Channel.choices)
+    by_channel = {str(label): 0 for label in channel_labels.values()}
+    for code, n in received.values_list("channel").annotate(n=Count("pk")).order_by():
+        by_channel[str(channel_labels.get(code, code))] = n
+    by_category = dict.fromkeys(Category.objects.filter(is_active=True).values_list("name", flat=True), 0)
+    by_category.update(received.values_list("category__name").annotate(n=Count("pk")).order_by())
+    return {"by_category": by_category, "by_channel": by_channel}
 
 
 def month_summary(unit: OrgUnit, year: int, month: int) -> dict[str, Any]:

@@ -92,6 +92,10 @@ ACCOUNTS = [
     AccountSpec("s11_worker", "府山站工作人员李强", "330602001", (Role.WORKER,)),
     AccountSpec("s12_clerk", "塔山站接待员张敏", "330602002", (Role.CLERK,)),
     AccountSpec("s21_clerk", "百官站接待员刘洋", "330604001", (Role.CLERK,)),
+    # Each station's worker files its monthly summary (DOMAIN §1).
+    AccountSpec("s12_worker", "塔山站工作人员孙丽", "330602002", (Role.WORKER,)),
+    AccountSpec("s21_worker", "百官站工作人员马超", "330604001", (Role.WORKER,)),
+    AccountSpec("s22_worker", "曹娥站工作人员朱静", "330604002", (Role.WORKER,)),
 ]
 
 

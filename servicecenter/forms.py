@@ -160,3 +160,49 @@ class FastSelectRenderer(DjangoTemplates):
                 parts.append("</optgroup>")
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 — every part above is escaped by format_html
+
+
+# --- Monthly summaries ----------------------------------------------------------------------------------
+
+
+def _text(label: str, *, required: bool = False, rows: int = 5, help_text: str = "") -> forms.CharField:
+    return forms.CharField(label=label, required=required, max_length=5000, help_text=help_text,
+                           widget=forms.Textarea(attrs={"rows": rows}),
+                           error_messages={"required": f"请填写{label}。", "max_length": "不能超过5000字。"})
+
+
+class SummaryTextForm(forms.Form):
+    """The written part of a monthly summary (saved as a draft: nothing is required yet)."""
+
+    work_done = _text("本月工作开展情况", help_text="接待来访、办理事项、帮扶救助、法律援助、就业服务等主要工作")
+    problems = _text("存在的问题", rows=3)
+    next_plan = _text("下月工作计划", rows=3)
+
+    def __init__(self, *args: Any, summary: Any = None, **kwargs: Any) -> None:
+        if summary is not None and not args and "initial" not in kwargs:
+            kwargs["initial"] = {name: getattr(summary, name) for name in self.base_fields}
+        super().__init__(*args, **kwargs)
+
+
+class SummarySubmitForm(SummaryTextForm):
+    """Submitting (or filing) needs the account of the month's work."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["work_done"].required = True
+
+
+class SummaryAcceptForm(forms.Form):
+    note = forms.CharField(label="审核意见", required=False, max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}), error_messages={"max_length": "不能超过500字。"})
+
+    def __init__(self, *args: Any, summary: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class SummaryReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请写明理由。", "max_length": "理由不能超过500字。"})
+
+    def __init__(self, *args: Any, summary: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)

@@ -48,10 +48,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    from .inbox import inbox_count
+
     path = request.path
     nav = []
     for label, name in nav_items(user):
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
-        nav.append({"label": label, "url": url, "active": active})
+        entry: dict[str, Any] = {"label": label, "url": url, "active": active}
+        if name == "inbox":
+            # A callable: counted only when a page draws the navigation (not for a PDF), and kept
+            # in the session for a minute (inbox.inbox_count).
+            entry["count"] = lambda: inbox_count(request)
+        nav.append(entry)
     return {"nav": nav, "role_names": "、".join(sorted(r.label for r in user.roles))}

@@ -14,7 +14,7 @@ permission, a workflow step to an unknown state, or a parameter another app alre
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -75,6 +75,9 @@ class Figure:
     numerator: str = ""
     denominator: str = ""
     note: str = ""
+    # A headline figure is charted on the dashboards: by child unit for a supervisor, as a monthly
+    # trend and a comparison of districts for the city.
+    headline: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in ("additive", "distinct", "rate"):
@@ -83,7 +86,23 @@ class Figure:
             raise ImproperlyConfigured(f"比率指标“{self.code}”须指明分子和分母。")
 
 
+@dataclass(frozen=True)
+class Breakdown:
+    """A figure split by a category of the records (受理件数按问题类别): ``compute_breakdowns`` gives
+    ``{code: {category label: value}}``. The values are additive (sums over the subtree); the
+    monthly summary freezes them with the figures and prints them as the paper form's rows."""
+
+    code: str
+    label: str
+    unit: str = "件"
+    headline: bool = False  # charted on the city's dashboard (a stacked monthly trend)
+
+
 MonthlyCompute = Callable[["OrgUnit", datetime.date, datetime.date], Mapping[str, Any]]
+BreakdownCompute = Callable[["OrgUnit", datetime.date, datetime.date], Mapping[str, Mapping[str, Any]]]
+# The many-units, many-periods form of ``compute_figures`` (``servicecenter.figures.FigureTable``):
+# (tree, units, periods) → {(unit pk, period index): {code: value}} in a fixed number of queries.
+FigureTableCompute = Callable[[Any, Sequence[Any], Sequence[Any]], Mapping[tuple[int, int], Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -132,6 +151,11 @@ class ServiceApp:
     inbox: Callable[[User], Iterable[InboxItem]] | None = None
     figures: tuple[Figure, ...] = ()
     compute_figures: MonthlyCompute | None = None
+    # Optional: the same figures for many units and periods at once (roll-ups, statistics,
+    # dashboards). Without it the core calls ``compute_figures`` once per unit and period.
+    figure_table: FigureTableCompute | None = None
+    breakdowns: tuple[Breakdown, ...] = ()
+    compute_breakdowns: BreakdownCompute | None = None
     demo: Callable[[DemoRun], str] | None = None
     employer_flags: EmployerFlagSource | None = None
     order: int = 50
@@ -182,6 +206,17 @@ def _validate(app: ServiceApp) -> None:
             raise ImproperlyConfigured(f"{app.label} 的转办去向“{target.code}”应以“{app.label}.”开头。")
     if app.figures and app.compute_figures is None:
         raise ImproperlyConfigured(f"{app.label} 声明了统计指标，但没有给出计算函数（compute_figures）。")
+    codes = set(figure_codes)
+    for f in app.figures:
+        if f.kind == "rate" and not {f.numerator, f.denominator} <= codes - {f.code}:
+            raise ImproperlyConfigured(f"{app.label} 的比率指标“{f.code}”的分子或分母不是本应用声明的指标。")
+    breakdown_codes = [b.code for b in app.breakdowns]
+    if len(set(breakdown_codes)) != len(breakdown_codes):
+        raise ImproperlyConfigured(f"{app.label} 的分类统计代码有重复。")
+    if app.breakdowns and app.compute_breakdowns is None:
+        raise ImproperlyConfigured(f"{app.label} 声明了分类统计，但没有给出计算函数（compute_breakdowns）。")
+    if app.figure_table is not None and not app.figures:
+        raise ImproperlyConfigured(f"{app.label} 给出了 figure_table，但没有声明统计指标。")
 
 
 def service_apps() -> list[ServiceApp]:
@@ -277,3 +312,8 @@ def referral_targets() -> list[ReferralTarget]:
 
 def qualification_providers() -> list[Callable[[Person, datetime.date], Iterable[Qualification]]]:
     return [app.qualifications for app in service_apps() if app.qualifications is not None]
+
+
+def figure_apps() -> list[ServiceApp]:
+    """The installed apps that report monthly figures, in their declared order."""
+    return [app for app in service_apps() if app.figures]

@@ -3,14 +3,15 @@ from django.urls import include, path
 
 from . import registry
 from .admin import admin_site
-from .views import accounts, attachments, auditlog, dashboard, employers, people, referrals
+from .views import accounts, attachments, auditlog, dashboard, employers, people, referrals, reports
 
 urlpatterns = [
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("", dashboard.dashboard, name="dashboard"),
-    path("reports/", dashboard.reports, name="reports"),
+    path("reports/", reports.index, name="reports"),
+    path("reports/", include("servicecenter.views.reports")),
     path("people/", people.person_list, name="person_list"),
     path("people/new/", people.person_new, name="person_new"),
     path("people/lookup/", people.person_lookup, name="person_lookup"),

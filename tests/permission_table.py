@@ -23,6 +23,10 @@ EXPECTED: dict[str, set[Role]] = {
     "reveal": COUNTER,
     "administer": {SYS},
     "read_audit_log": {SEC},
+    # monthly summaries (DOMAIN §1: the station worker files the monthly summary; the supervisor
+    # 分管主席/中心主任 files the center's own and reviews those of the units below)
+    "summary_file": {W, S},
+    "summary_accept": {S},
     # 信访接待
     "petitions.intake": COUNTER,
     "petitions.handle": COUNTER,

@@ -26,7 +26,10 @@ from petitions import services as petition_services
 from petitions.models import Category
 from petitions.views import STEPS as PETITION_STEPS
 from servicecenter import exportjobs
+from servicecenter import summaries as summary_services
 from servicecenter.attachments import attachment_add
+from servicecenter.figures import last_ended_month
+from servicecenter.views.reports import STEPS as SUMMARY_STEPS
 from tests.conftest import login, make_employer, make_person
 
 XSS_NAME = "<script>alert(1)</script>"
@@ -165,6 +168,16 @@ RULES: dict[str, Rule] = {
     **{f"jobs:fair_{name}": Rule("object", "jobs_fair", post_only=True) for name in JOBS_STEPS["fair"]},
     "jobs:fair_detail": Rule("object", "jobs_fair"),
     "funds:landing": PAGE,
+    "reports:stats": PAGE,
+    "reports:stats_export": PAGE,
+    "reports:stats_print": PAGE,
+    "reports:unit_month": Rule("object", "unit_month"),
+    "reports:start": Rule("object", "unit_month", post_only=True),
+    "reports:waive": Rule("object", "unit_month", post_only=True),
+    "reports:summary": Rule("object", "summary"),
+    "reports:export": Rule("object", "summary"),
+    "reports:print": Rule("object", "summary"),
+    **{f"reports:{step}": Rule("object", "summary", post_only=True) for step in SUMMARY_STEPS},
 }
 
 
@@ -232,6 +245,10 @@ def objects(users, units, settings, tmp_path):
     # Export jobs belong to the user who asked (here the district supervisor); nobody else sees them.
     export_job = exportjobs.export_job_enqueue(user=users["d1_sup"], source=exportjobs.PERSON_EXPORT, query="")
     exportjobs.export_job_run(export_job.pk)
+    # A station's monthly summary (its written part a script), and a month of that station with none.
+    month = last_ended_month()
+    summary = summary_services.summary_start(unit=clerk.org_unit, year=month.year, month=month.month_number,
+                                             by=users["s11_worker"], work_done=XSS_NAME, problems=XSS_NAME)
     # An archived hardship file of the same person (the city and the auditor see archived files).
     from tests.hardship.conftest import Kit, household, member
 
@@ -242,7 +259,7 @@ def objects(users, units, settings, tmp_path):
     return {"person": person, "employer": employer, "attachment": attachment, "petition": petition,
             "hardship_file": hardship_file, "home_visit": hardship_file.visits.get(),
             "evaluation": hardship_file.latest_evaluation, "city_report": hardship_file.city_report,
-            "export_job": export_job,
+            "export_job": export_job, "summary": summary, "unit_month": (clerk.org_unit, month.previous()),
             "notice": notice, "task": task, "task_target": task.targets.get(),
             "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie,
             **_jobs_objects(clerk, employer, person)}
@@ -305,6 +322,9 @@ def url_of(name: str, objects: dict) -> str | None:
     if rule.kind == "object" and rule.obj == "referral_source":
         return reverse(name, kwargs={"target": "legalaid.application", "source": "petitions.petition",
                                      "pk": objects["petition"].pk})
+    if rule.kind == "object" and rule.obj == "unit_month":
+        unit, month = objects["unit_month"]
+        return reverse(name, kwargs={"pk": unit.pk, "year": month.year, "month": month.month_number})
     if rule.kind == "object" and rule.obj == "export_job":
         return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":

@@ -1,0 +1,86 @@
+"""待办 on the demo data: exactly what waits for each demo account — the summaries to accept, to
+resubmit and to file, the pending approvals and each app's items — oldest due first, each through
+the access policy."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from petitions.models import Escalation, FollowUp
+from servicecenter import demo
+from servicecenter.access import leading_unit
+from servicecenter.figures import last_ended_month
+from servicecenter.inbox import InboxItem, inbox_for
+from servicecenter.models import Approval, MonthlySummary, User
+
+
+@pytest.fixture
+def demo_data(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def expected_summaries(username: str) -> set[tuple[str, str]]:
+    last = last_ended_month().label
+    return {
+        "d1_sup": {("月度汇总待审核", f"府山街道工会服务站 {last}"), ("月度汇总待报送", f"越城区职工服务中心 {last}")},
+        "city_sup": {("月度汇总待审核", f"上虞区职工服务中心 {last}"), ("月度汇总待备案", f"绍兴市职工服务中心 {last}")},
+        "s12_worker": {("月度汇总退回待重报", f"塔山街道工会服务站 {last}")},
+    }.get(username, set())
+
+
+def expected_others(user: User) -> set[tuple[str, str]]:
+    """Written from the records, not from the selectors: what a supervisor of this unit decides."""
+    if "supervisor" not in {r.value for r in user.roles}:
+        return set()
+    out = {(a.kind_label, str(a.target)) for a in Approval.objects.filter(status="pending", org_unit=user.org_unit)}
+    out |= {("群体性/紧急信访待签收", e.petition.number)
+            for e in Escalation.objects.filter(org_unit=user.org_unit, acknowledged_at__isnull=True)}
+    out |= {("回访不满意待复核", f.petition.number) for f in FollowUp.objects.filter(satisfaction="unsatisfied", review="")
+            if leading_unit(f.petition.org_unit).pk == user.org_unit_id}
+    return out
+
+
+@pytest.mark.parametrize("username", [spec.username for spec in demo.ACCOUNTS])
+def test_the_inbox_shows_exactly_what_waits_for_each_demo_user(demo_data, username):
+    user = User.objects.get(username=username)
+    items = inbox_for(user)
+    got = {(i.kind, i.title) for i in items}
+    assert {x for x in got if x[0].startswith("月度汇总")} == expected_summaries(username)
+    assert {x for x in got if not x[0].startswith("月度汇总")} == expected_others(user)
+    assert len(got) == len(items)  # nothing twice
+    assert [i.sort_key() for i in items] == sorted(i.sort_key() for i in items)  # oldest due first
+    for item in items:
+        assert item.url.startswith("/")
+
+
+def test_the_demo_has_each_state_a_user_acts_on(demo_data):
+    last = last_ended_month()
+    states = dict(MonthlySummary.objects.filter(year=last.year, month=last.month_number)
+                  .values_list("org_unit__code", "status"))
+    assert states == {"330602001": "submitted", "330602002": "returned", "330604001": "accepted",
+                      "330604002": "accepted", "330604": "submitted"}
+    before = last.previous()
+    assert set(MonthlySummary.objects.filter(year=before.year, month=before.month_number)
+               .values_list("status", flat=True)) == {"accepted"}
+
+
+def test_an_item_whose_record_is_out_of_scope_is_not_shown(demo_data, monkeypatch):
+    """The inbox re-checks the records the items name against the access policy."""
+    from servicecenter import registry
+
+    outside = MonthlySummary.objects.filter(org_unit__code="330604").first()
+    leak = InboxItem(kind="泄露测试", title="上虞区", url="/x/", since=outside.created_at, record=outside)
+    import dataclasses
+
+    app = registry.service_app("petitions")
+    original = app.inbox
+    monkeypatch.setitem(registry._APPS, "petitions",
+                        dataclasses.replace(app, inbox=lambda user: [*original(user), leak]))
+    d1 = User.objects.get(username="d1_sup")
+    assert "泄露测试" not in {i.kind for i in inbox_for(d1)}
+    city = User.objects.get(username="city_sup")
+    assert "泄露测试" in {i.kind for i in inbox_for(city)}
