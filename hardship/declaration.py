@@ -87,5 +87,6 @@ def declare() -> None:
         qualifications=summary.qualifications,
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
+        figure_table=summary.figure_table,
         demo=_demo,
     ))

@@ -34,7 +34,7 @@ from servicecenter.roles import Role
 from servicecenter.staff import staff_set_roles
 
 from . import codes, services
-from .models import HardshipEvent, HardshipFile, HomeVisit, SpotCheck
+from .models import GradeSpan, HardshipEvent, HardshipFile, HomeVisit, SpotCheck
 from .selectors import add_months
 
 NAMESPACE = uuid.UUID("0b1c7f3e-52d4-4b8e-9f41-7a6c2d9e8b13")
@@ -157,6 +157,8 @@ def _shift(file: HardshipFile, days: int) -> None:
     for event in file.events.all():
         HardshipEvent.objects.filter(pk=event.pk).update(at=event.at - delta)
     HomeVisit.objects.filter(file=file).update(visited_on=timezone.localdate() - delta)
+    for span in GradeSpan.objects.filter(file=file):
+        GradeSpan.objects.filter(pk=span.pk).update(start=span.start - delta, end=span.end - delta if span.end else None)
     for approval in approvals.history(file):
         Approval.objects.filter(pk=approval.pk).update(
             requested_at=approval.requested_at - delta,
@@ -275,6 +277,8 @@ def seed_bulk(count: int, *, write: Callable[[str], None] = print, seed: int = 2
                               creator, rng, today) for k, (pk, unit) in enumerate(chunk)]
             _number(rows)
             HardshipFile.objects.bulk_create(rows, batch_size=1000)
+            GradeSpan.objects.bulk_create([GradeSpan(file=row, grade=row.grade, start=row.approved_on or today, end=row.ended_on)
+                                           for row in rows], batch_size=2000)
         made += len(chunk)
         write(f"  {made:,}/{len(people):,} 份困难职工档案，{time.monotonic() - started:.0f} 秒")
     if connection.vendor == "postgresql":

@@ -384,6 +384,22 @@ class CityReport(models.Model):
         return reverse("hardship:report", args=[self.pk])
 
 
+class GradeSpan(models.Model):
+    """The grade a file had from one day (included) to another (excluded; open while it holds):
+    opened at approval, closed and reopened when a yearly review changes the grade, closed at exit
+    or closing. What the month-end figures count (在档困难/特困职工 on the last day)."""
+
+    file = models.ForeignKey(HardshipFile, models.CASCADE, related_name="grade_spans")
+    grade = models.CharField("困难类别", max_length=10, choices=codes.Grade.choices)
+    start = models.DateField("起")
+    end = models.DateField("止", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "困难类别区间"
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["start", "end"], name="hardship_gradespan_dates")]
+
+
 class HardshipEvent(CaseEvent):
     """One step on a file's timeline (``timeline.CaseEvent``); ``kind`` is the workflow step's name
     or ``apply`` / ``attach``."""

@@ -41,6 +41,7 @@ from . import codes, eligibility, selectors
 from .models import (
     CityReport,
     Evaluation,
+    GradeSpan,
     HardshipFile,
     HomeVisit,
     Income,
@@ -563,6 +564,19 @@ def _oldest_open_objection(file: HardshipFile) -> Objection | None:
     return Objection.objects.filter(file=file, resolved_on__isnull=True).order_by("received_on", "id").first()
 
 
+# --- The grade over time (the month-end figures) -------------------------------------------------------
+
+
+def _grade_from(file: HardshipFile, grade: str, day: datetime.date) -> None:
+    """From ``day`` the file counts as ``grade`` (the span before it, if any, ends that day)."""
+    _grade_ends(file, day)
+    GradeSpan.objects.create(file=file, grade=grade, start=day)
+
+
+def _grade_ends(file: HardshipFile, day: datetime.date) -> None:
+    GradeSpan.objects.filter(file=file, end__isnull=True).update(end=day)
+
+
 # --- Submission, spot check, approval ----------------------------------------------------------------
 
 
@@ -647,6 +661,7 @@ def file_approve(*, file: HardshipFile, by: User, grade: str, opinion: str = "",
     file.rechecked_on = today
     file.recheck_due = selectors.add_months(today, param("hardship.recheck_months", file.org_unit))
     file.city_report = _report_to_the_city(file)
+    _grade_from(file, grade, today)
     fields = _stop_notice(file)
     FILE_FLOW.advance(file, by, step, update_fields=[
         "number", "grade", "approved_by", "approved_on", "decision", "rechecked_on", "recheck_due", "city_report",
@@ -721,6 +736,8 @@ def file_recheck(*, file: HardshipFile, by: User, grade: str, opinion: str, over
     override = _against(evaluation, proceeding_as=label, grade=grade, reason=override_reason, by=by, step="recheck")
     before = file.grade
     file.grade = grade
+    if before != grade:
+        _grade_from(file, grade, _today())
     fields = _recheck_done(file)
     changed = "，类别由" + codes.Grade(before).label + "调整为" + codes.Grade(grade).label if before != grade else ""
     FILE_FLOW.advance(file, by, step, update_fields=["grade", *fields],
@@ -744,6 +761,7 @@ def file_exit(*, file: HardshipFile, by: User, reason: str, note: str = "") -> H
     label = codes.ExitReason(reason).label
     _against(evaluation, proceeding_as="解困脱困", grade="", reason=note, by=by, step="exit", field_name="note")
     file.ended_on, file.end_reason, file.end_note = _today(), reason, note[:200]
+    _grade_ends(file, _today())
     fields = _recheck_done(file)
     FILE_FLOW.advance(file, by, step, update_fields=["ended_on", "end_reason", "end_note", *fields],
                       note=label + (f"：{note}" if note else ""), data={"reason": reason, "evaluation": evaluation.pk},
@@ -761,6 +779,7 @@ def file_close(*, file: HardshipFile, by: User, reason: str, note: str = "") -> 
     if reason in (codes.CloseReason.CHECK_FAILED, codes.CloseReason.OTHER) and not note:
         _fail("请说明注销情况。", "note")
     file.ended_on, file.end_reason, file.end_note = _today(), reason, note[:200]
+    _grade_ends(file, _today())
     FILE_FLOW.advance(file, by, step, update_fields=["ended_on", "end_reason", "end_note"],
                       note=codes.CloseReason(reason).label + (f"：{note}" if note else ""), data={"reason": reason},
                       audit_detail=reason)

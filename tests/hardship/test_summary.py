@@ -144,3 +144,29 @@ def test_an_archived_file_makes_its_applicant_a_hardship_worker_while_it_is_in_f
     services.file_exit(file=f, by=kit.worker, reason=codes.ExitReason.REEMPLOYED, note="再就业")
     assert qualifies_as(f.applicant, HARDSHIP_WORKER, datetime.date(2026, 5, 31)).until == datetime.date(2026, 5, 31)
     assert qualifies_as(f.applicant, HARDSHIP_WORKER, datetime.date(2026, 6, 1)) is None
+
+
+def test_the_batched_figure_table_agrees_with_the_per_unit_figures(kit, freeze, units, django_assert_num_queries):
+    from servicecenter.figures import Period, UnitTree
+
+    freeze(datetime.date(2026, 3, 2))
+    a, b, c = kit.make(S.ARCHIVED), kit.make(S.ARCHIVED), kit.make(S.SUBMITTED)
+    kit.make(S.APPLIED)
+    services.file_send_back(file=c, by=kit.sup, reason="补充材料")
+    freeze(datetime.date(2026, 4, 15))
+    services.file_recheck(file=b, by=kit.worker, grade=codes.Grade.EXTREME, opinion="加重", override_reason="病重")
+    services.file_exit(file=a, by=kit.worker, reason=codes.ExitReason.REEMPLOYED, note="再就业")
+    from hardship.summary import figure_table
+
+    tree = UnitTree(units["330600"])
+    periods = [Period.month(2026, 3), Period.month(2026, 4), Period.quarter(2026, 1), Period.quarter(2026, 2)]
+    # applications (one pass: no date of two periods overlaps … the quarters are a second pass) ×2,
+    # the events ×2, the stock once: five queries for every unit and period.
+    with django_assert_num_queries(5):
+        table = figure_table(tree, tree.units(), periods)
+    for unit in tree.units():
+        for i, period in enumerate(periods):
+            assert table[(unit.pk, i)] == monthly_figures(unit, period.first, period.last), (unit.code, period.key)
+    station = units["330602001"].pk
+    assert table[(station, 1)]["active_extreme"] == 1 and table[(station, 1)]["active_hardship"] == 0
+    assert table[(station, 0)]["active_hardship"] == 2
