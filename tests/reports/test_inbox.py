@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from hardship.models import CityReport, HardshipFile
 from jobs.models import Recruiter, Referral
 from legalaid.models import Application, Mediation
 from petitions.models import Escalation, FollowUp
@@ -54,7 +55,21 @@ def expected_others(user: User) -> set[tuple[str, str]]:
                 for f in FollowUp.objects.filter(satisfaction="unsatisfied", review="")
                 if leading_unit(f.petition.org_unit).pk == user.org_unit_id}
     if roles & COUNTER_STAFF:
-        out |= expected_legal_aid(user) | expected_jobs(user)
+        out |= expected_legal_aid(user) | expected_jobs(user) | expected_hardship(user)
+    if "supervisor" in roles:
+        out |= {("区县审批档案待确认备案", f"{r.org_unit} {r.files.count()}份")
+                for r in CityReport.objects.filter(status="open", org_unit__parent_id=user.org_unit_id)}
+    return out
+
+
+def expected_hardship(user: User) -> set[tuple[str, str]]:
+    """Files of the user's own unit: applications to review, notices over (to submit for
+    approval), archived files whose yearly review is due."""
+    today = timezone.localdate()
+    own = HardshipFile.objects.filter(org_unit=user.org_unit)
+    out = {("困难职工申请待审核", str(f)) for f in own.filter(status="applied")}
+    out |= {("公示期满待报送审批", str(f)) for f in own.filter(status="notice", notice_due_date__lt=today)}
+    out |= {("在档困难职工待复核", str(f)) for f in own.filter(status="archived", recheck_due__lte=today)}
     return out
 
 
