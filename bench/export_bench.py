@@ -18,7 +18,8 @@ RSS + 25 MB. The django-import-export ratios are printed for reference.
 ``--register petitions`` does the same for the 信访接待登记汇总表 (iterate, raw, register; no
 django-import-export: its columns are computed in the query), ``--register legalaid`` for the
 法律援助案件登记表 (its own ``ExportSource``, ``legalaid.applications``), ``--register seekers`` for the
-求职登记表 (jobs; ``seed_demo --count jobs=N``). ``--job`` measures instead the whole
+求职登记表 (jobs; ``seed_demo --count jobs=N``), ``--register hardship`` for the 困难职工花名册
+(``hardship.roster``; ``seed_demo --count hardship=N``). ``--job`` measures instead the whole
 background path at the database's size: request → ``ExportJob`` → a ``manage.py db_worker --batch``
 process → progress polls → download → rows read back; with the worker's time, rows/s and peak RSS
 against the ``iterate`` baseline over the same rows (goal: ≤ +25 MB).
@@ -58,9 +59,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MODES = ("iterate", "raw", "register", "import_export")
 TIME_GOAL = 0.9  # register throughput / raw throughput
 MEMORY_GOAL_MB = 25.0  # register peak RSS − iterate peak RSS
-REGISTERS = ("people", "petitions", "legalaid", "seekers")
+REGISTERS = ("people", "petitions", "legalaid", "seekers", "hardship")
 NAMES = {"people": "people export", "petitions": "petition export", "legalaid": "legal-aid export",
-         "seekers": "seeker export"}
+         "seekers": "seeker export", "hardship": "hardship roster export"}
 PETITION_SOURCE = "petitions.petitions"
 
 
@@ -135,6 +136,8 @@ def export_rows(kind: str, user: Any, params: Any = None) -> tuple[Any, Any]:
         return get_source("legalaid.applications").build(user, params)
     if kind == "seekers":
         return get_source("jobs.seekers").build(user, params)
+    if kind == "hardship":  # 困难职工花名册: the app's own ExportSource
+        return get_source("hardship.roster").build(user, params)
     source = PERSON_EXPORT if kind == "people" else petition_source()
     if hasattr(source, "build"):  # the proposed ExportSource.build()
         return source.build(user, params)
@@ -165,9 +168,14 @@ def child(mode: str, rows: int, out_path: str, kind: str = "people") -> dict:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("raw")
         dt_positions = [i for i, c in enumerate(register.columns) if c.kind == "datetime"]
+        # The same cell values the register writes: a column's transform (the roster decrypts the ID
+        # numbers for users who may see them) produces the data, it is not part of writing it.
+        transforms = [(i, c.transform) for i, c in enumerate(register.columns) if c.transform is not None]
         append = ws.append
         for count, row in enumerate(register.rows(queryset), start=1):
             values = [count, *row]
+            for i, transform in transforms:
+                values[i + 1] = transform(values[i + 1])
             for i in dt_positions:
                 if values[i + 1] is not None:
                     values[i + 1] = values[i + 1].replace(tzinfo=None)
@@ -230,6 +238,15 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
                            check=True)
             have = Application.objects.count()
         return have
+    if kind == "hardship":
+        from hardship.models import HardshipFile
+
+        have = HardshipFile.objects.filter(status="archived").count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--count", f"hardship={rows}"],
+                           check=True)
+            have = HardshipFile.objects.filter(status="archived").count()
+        return have
     if kind == "seekers":
         from jobs.models import Seeker
 
@@ -279,7 +296,7 @@ def main() -> int:
                              "progress polling, download, read back")
     parser.add_argument("--register", choices=REGISTERS, default="people",
                         help="which list's register: people (职工名册), petitions (信访接待登记汇总表), legalaid "
-                             "(法律援助案件登记表) or seekers (求职登记表)")
+                             "(法律援助案件登记表), seekers (求职登记表) or hardship (困难职工花名册)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -296,9 +313,9 @@ def main() -> int:
     have = ensure_rows(args.rows, args.seed, args.register)
     if have < args.rows:
         what = {"people": "名职工", "petitions": "件信访", "legalaid": "件法律援助申请",
-                "seekers": "名求职者"}[args.register]
+                "seekers": "名求职者", "hardship": "份在档困难职工档案"}[args.register]
         how = {"people": "--scale ", "petitions": "--count petitions=", "legalaid": "--count legalaid=",
-               "seekers": "--count jobs="}[args.register]
+               "seekers": "--count jobs=", "hardship": "--count hardship="}[args.register]
         print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
               f"{how}{args.rows}`（或加 --seed）。", file=sys.stderr)
         return 2
@@ -403,12 +420,13 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     from servicecenter.exportjobs import get_source
 
     own_sources = {"people": lambda: PERSON_EXPORT, "legalaid": lambda: get_source("legalaid.applications"),
-                   "seekers": lambda: get_source("jobs.seekers")}
+                   "seekers": lambda: get_source("jobs.seekers"), "hardship": lambda: get_source("hardship.roster")}
     source = own_sources[kind]() if kind in own_sources else petition_source()
     own_view = kind != "petitions" or type(source).__name__ != "BenchPetitionExport"
     below = not has_more_than(queryset, background_threshold(user))
     url = {"people": "/people/export.xlsx", "petitions": "/petitions/export.xlsx",
-           "legalaid": "/legalaid/applications/export.xlsx", "seekers": "/jobs/seekers/export.xlsx"}[kind]
+           "legalaid": "/legalaid/applications/export.xlsx", "seekers": "/jobs/seekers/export.xlsx",
+           "hardship": "/hardship/export.xlsx"}[kind]
     started = time.perf_counter()
     if own_view and not below:
         response = client.get(url)

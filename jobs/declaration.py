@@ -93,5 +93,6 @@ def declare() -> None:
         inbox=summary.inbox_items,
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
+        figure_table=summary.figure_table,
         demo=_demo,
     ))

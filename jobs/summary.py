@@ -6,7 +6,9 @@
 - ``dashboard_section``: new seekers, postings about to expire, referrals awaiting an outcome,
   follow-ups due, and this month's placement success rate;
 - ``inbox_items``: follow-ups due, referrals waiting too long for an outcome, papers to verify;
-- ``FIGURES`` / ``monthly_figures``; ``placement`` / ``placement_by_unit``: 中介成功率.
+- ``FIGURES`` / ``monthly_figures``; ``figure_table(tree, units, periods)`` the same for many
+  units and periods in a fixed number of queries (roll-ups, statistics, dashboards);
+  ``placement`` / ``placement_by_unit``: 中介成功率.
 
 The placement success rate (中介成功率) is hired ÷ referred for a cohort of referrals: those made
 between two dates (by referral date), counting as hired those whose hire was recorded by the "as
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -28,6 +30,7 @@ from django.utils import timezone
 
 from servicecenter import access, clocks, registry
 from servicecenter.access import can, role_allows, visible
+from servicecenter.figures import Bucket, Period, UnitTree, tabulate
 from servicecenter.inbox import InboxItem
 from servicecenter.models import OrgUnit
 from servicecenter.parameters import param
@@ -103,9 +106,9 @@ FIGURES = (
     Figure("postings", "新发布岗位", counts_by="发布日期", unit="个"),
     Figure("openings", "新发布岗位招聘人数", counts_by="发布日期", unit="人"),
     Figure("referrals", "推荐人次", counts_by="推荐日期", unit="人次"),
-    Figure("hires", "推荐成功（录用）", counts_by="推荐日期（截至月末登记的录用）", unit="人次"),
+    Figure("hires", "推荐成功（录用）", counts_by="推荐日期（截至月末登记的录用）", unit="人次", headline=True),
     Figure("placement_rate", "中介成功率", kind="rate", unit="%", numerator="hires", denominator="referrals",
-           note="当月推荐中截至月末已登记录用的人次 ÷ 当月推荐人次"),
+           note="当月推荐中截至月末已登记录用的人次 ÷ 当月推荐人次", headline=True),
     Figure("trainees_enrolled", "培训报名", counts_by="报名日期", unit="人次"),
     Figure("trainees_completed", "培训结业", counts_by="结业日期", unit="人次"),
 )
@@ -127,6 +130,30 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
         "referrals": cohort.referred, "hires": cohort.hired, "placement_rate": cohort.rate,
         "trainees_enrolled": enrolled, "trainees_completed": completed,
     }
+
+
+def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
+    """``monthly_figures`` for every unit × period at once (``servicecenter.figures.tabulate``):
+    per pass of non-overlapping periods one query per record kind and date — seekers, postings,
+    referrals, enrolments, completions (five) — whatever the number of units and periods."""
+
+    def hired_by_period_end(bucket: Bucket) -> Count:
+        # The cohort's hires as of the period's last day, as ``placement(unit, first, last, last)``.
+        return Count("pk", filter=Q(status=Referral.Status.HIRED, outcome_on__lt=bucket.end))
+
+    out: dict[tuple[int, int], dict] = {}  # each tabulate call adds its codes to the same cells
+    tabulate(Seeker.objects.all(), tree, units, periods, into=out, date_field="registered_on",
+             additive={"new_seekers": Count("pk")})
+    tabulate(Posting.objects.all(), tree, units, periods, into=out, date_field="published_on",
+             additive={"postings": Count("pk"), "openings": Sum("openings")})
+    tabulate(Referral.objects.all(), tree, units, periods, into=out, date_field="referred_on",
+             additive={"referrals": Count("pk"), "hires": hired_by_period_end})
+    enrolments = Enrolment.objects.all()
+    tabulate(enrolments, tree, units, periods, into=out, date_field="enrolled_on",
+             additive={"trainees_enrolled": Count("pk")})
+    tabulate(enrolments.filter(status=Enrolment.Status.COMPLETED), tree, units, periods, into=out,
+             date_field="completed_on", additive={"trainees_completed": Count("pk")})
+    return out
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:

@@ -9,11 +9,14 @@
   for a lawyer, mediations past their limit to tell the parties. Decisions waiting for a supervisor
   come from the approvals kernel.
 - ``FIGURES`` / ``monthly_figures``: the month's figures; how each is counted is in docs/legalaid.md.
+  ``figure_table(tree, units, periods)``: the same for many units and periods in a fixed number of
+  queries (roll-ups, statistics, dashboards).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +24,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from servicecenter.access import role_allows
+from servicecenter.figures import Bucket, Period, UnitTree, tabulate
 from servicecenter.inbox import InboxItem
 from servicecenter.models import OrgUnit
 from servicecenter.registry import Figure, Section
@@ -150,7 +154,7 @@ FIGURES = (
     Figure("executed", "其中已全部履行", counts_by="履行期限"),
     Figure("recovered_mediation", "调解为职工挽回经济损失", counts_by="履行登记日期", unit="元",
            note="当月登记的调解协议履行中职工实际到手的金额（每次登记只计新到手的部分）"),
-    Figure("recovered", "挽回经济损失合计", counts_by="结案日期/履行登记日期", unit="元",
+    Figure("recovered", "挽回经济损失合计", counts_by="结案日期/履行登记日期", unit="元", headline=True,
            note="法律援助与调解两项实际到手金额之和：挽回经济损失一律按职工实际到手计算"),
     Figure("closure_rate", "调解办结率", kind="rate", unit="%", numerator="mediations_concluded",
            denominator="mediations", note=CLOSURE_NOTE),
@@ -202,4 +206,41 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
     out["recovered"] = out["recovered_aid"] + out["recovered_mediation"]
     out["closure_rate"] = _rate(out["mediations_concluded"], out["mediations"])
     out["execution_rate"] = _rate(out["executed"], out["agreements_due"])
+    return out
+
+
+def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
+    """``monthly_figures`` for every unit × period at once (``servicecenter.figures.tabulate``):
+    per pass of non-overlapping periods one query per record kind and date — consultations,
+    applications received, decided, closed, mediations applied for, agreed, due, execution
+    recordings (eight) — whatever the number of units and periods."""
+
+    def concluded_by_period_end(bucket: Bucket) -> Count:
+        return Count("pk", filter=Q(agreed_on__lt=bucket.end) | Q(failed_on__lt=bucket.end))
+
+    def executed_by_period_end(bucket: Bucket) -> Count:
+        return Count("pk", filter=Q(executed_on__lt=bucket.end))
+
+    out: dict[tuple[int, int], dict] = {}  # each tabulate call adds its codes to the same cells
+    tabulate(Consultation.objects.all(), tree, units, periods, into=out, date_field="at",
+             additive={"consultations": Count("pk")})
+    apps = Application.objects.all()
+    tabulate(apps, tree, units, periods, into=out, date_field="received_on", additive={"applications": Count("pk")})
+    tabulate(apps, tree, units, periods, into=out, date_field="decided_on", additive={
+        "granted": Count("pk", filter=~Q(status=S.REFUSED)), "refused": Count("pk", filter=Q(status=S.REFUSED))})
+    tabulate(apps.filter(status=S.CLOSED), tree, units, periods, into=out, date_field="closed_on", additive={
+        "closed": Count("pk"), "recovered_aid": Sum("amount_received")})
+    meds = Mediation.objects.all()
+    tabulate(meds, tree, units, periods, into=out, date_field="applied_on", additive={
+        "mediations": Count("pk"), "mediations_concluded": concluded_by_period_end})
+    tabulate(meds, tree, units, periods, into=out, date_field="agreed_on", additive={"agreements": Count("pk")})
+    tabulate(meds.filter(agreed_on__isnull=False), tree, units, periods, into=out, date_field="pay_by", additive={
+        "agreements_due": Count("pk"), "executed": executed_by_period_end})
+    tabulate(ExecutionRecord.objects.all(), tree, units, periods, into=out, unit_field="mediation__org_unit",
+             date_field="recorded_on", additive={"recovered_mediation": Sum("received")})
+    for values in out.values():
+        # Sums arrive as Decimals (or the 0 a cell starts with); the core rounds money to cents.
+        values["recovered_aid"] = _money(values["recovered_aid"])
+        values["recovered_mediation"] = _money(values["recovered_mediation"])
+        values["recovered"] = values["recovered_aid"] + values["recovered_mediation"]
     return out

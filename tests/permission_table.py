@@ -40,6 +40,13 @@ EXPECTED: dict[str, set[Role]] = {
     # allowed days back, are the supervisor's (分管主席/中心主任) — audited.
     "petitions.identify": {S},
     "petitions.backdate": {S},
+    # 困难职工档案: the counter and the station apply, visit, review, post the notice and review
+    # yearly; the supervisor of the district approves and the city's acknowledges; registers as usual.
+    "hardship.apply": COUNTER,
+    "hardship.handle": COUNTER,
+    "hardship.approve": {S},
+    "hardship.acknowledge": {S},
+    "hardship.export": {S, AU},
     # 法律援助与劳动争议调解 (DOMAIN §5): the counter staff take consultations, applications and
     # mediations, keep the lawyers' register and assign lawyers once aid is granted; only the
     # supervisor decides (grants or refuses); the registers go to the supervisor and the auditor.

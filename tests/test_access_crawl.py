@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from hardship.views import STEPS as HARDSHIP_STEPS
 from jobs import views as jobs_views
 from legalaid import services as legalaid_services
 from legalaid.views import MEDIATION_STEPS
@@ -106,6 +107,22 @@ RULES: dict[str, Rule] = {
     "petitions_public:submitted": Rule("open"),
     "petitions_public:lookup": Rule("open"),
     "hardship:landing": PAGE,
+    "hardship:list": PAGE,
+    "hardship:new": PAGE,
+    "hardship:roster": PAGE,
+    "hardship:export": PAGE,
+    "hardship:notices": PAGE,
+    "hardship:notice_print": PAGE,
+    "hardship:reports": PAGE,
+    "hardship:report": Rule("object", "city_report"),
+    "hardship:report_acknowledge": Rule("object", "city_report", post_only=True),
+    "hardship:detail": Rule("object", "hardship_file"),
+    "hardship:edit": Rule("object", "hardship_file"),
+    "hardship:print": Rule("object", "hardship_file"),
+    "hardship:card": Rule("object", "hardship_file"),
+    "hardship:visit_detail": Rule("object", "home_visit"),
+    "hardship:evaluation": Rule("object", "evaluation"),
+    **{f"hardship:{step}": Rule("object", "hardship_file", post_only=True) for step in HARDSHIP_STEPS},
     "referral_create": Rule("object", "referral_source", post_only=True),
     "legalaid:landing": PAGE,
     "legalaid:applications": PAGE,
@@ -198,7 +215,7 @@ def rule_for(name: str) -> Rule:
 
 
 @pytest.fixture
-def objects(users, settings, tmp_path):
+def objects(users, units, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     clerk = users["s11_clerk"]
     employer = make_employer(clerk.org_unit, name=f"{XSS_NAME}公司")
@@ -256,7 +273,16 @@ def objects(users, settings, tmp_path):
     month = last_ended_month()
     summary = summary_services.summary_start(unit=clerk.org_unit, year=month.year, month=month.month_number,
                                              by=users["s11_worker"], work_done=XSS_NAME, problems=XSS_NAME)
+    # An archived hardship file of the same person (the city and the auditor see archived files).
+    from tests.hardship.conftest import Kit, household, member
+
+    kit = Kit(users, units)
+    hardship_file = kit.make("archived", household=household(person, members=[
+        member("self", XSS_NAME, "1000", id_number=person.id_number), member("spouse", XSS_NAME, age=40)],
+        address=XSS_NAME, needs=XSS_NAME))
     return {"person": person, "employer": employer, "attachment": attachment, "petition": petition,
+            "hardship_file": hardship_file, "home_visit": hardship_file.visits.get(),
+            "evaluation": hardship_file.latest_evaluation, "city_report": hardship_file.city_report,
             "export_job": export_job, "summary": summary, "unit_month": (clerk.org_unit, month.previous()),
             "notice": notice, "task": task, "task_target": task.targets.get(), "hotline": hotline,
             "submission": submission, "submission_file": submission.files.get(),
@@ -314,6 +340,10 @@ def url_of(name: str, objects: dict) -> str | None:
     if rule.kind == "object" and rule.obj == "submission_file":
         f = objects["submission_file"]
         return reverse(name, kwargs={"pk": f.submission_id, "file_pk": f.pk})
+    if rule.kind == "object" and rule.obj in ("home_visit", "evaluation"):
+        child = objects[rule.obj]
+        kwargs = {"visit_pk" if rule.obj == "home_visit" else "evaluation_pk": child.pk}
+        return reverse(name, kwargs={"pk": child.file_id, **kwargs})
     if rule.kind == "object" and rule.obj == "advisor_tie":
         tie = objects["advisor_tie"]
         return reverse(name, kwargs={"pk": tie.advisor_id, "tie_pk": tie.pk})

@@ -1,20 +1,30 @@
 """待办 on the demo data: exactly what waits for each demo account — the summaries to accept, to
-resubmit and to file, the pending approvals and each app's items — oldest due first, each through
-the access policy."""
+resubmit and to file, the pending approvals and each app's items (petitions, legal aid and
+mediation, jobs) — oldest due first, each through the access policy."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
+from hardship.models import CityReport, HardshipFile
+from jobs.models import Recruiter, Referral
+from legalaid.models import Application, Mediation
 from petitions.models import Escalation, FollowUp
 from servicecenter import demo
 from servicecenter.access import leading_unit
 from servicecenter.figures import last_ended_month
 from servicecenter.inbox import InboxItem, inbox_for
 from servicecenter.models import Approval, MonthlySummary, User
+from servicecenter.parameters import param
+
+# The counter staff handle legal aid, mediation and job referrals (DOMAIN §1).
+COUNTER_STAFF = {"clerk", "worker", "supervisor"}
+DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -33,14 +43,72 @@ def expected_summaries(username: str) -> set[tuple[str, str]]:
 
 
 def expected_others(user: User) -> set[tuple[str, str]]:
-    """Written from the records, not from the selectors: what a supervisor of this unit decides."""
-    if "supervisor" not in {r.value for r in user.roles}:
-        return set()
-    out = {(a.kind_label, str(a.target)) for a in Approval.objects.filter(status="pending", org_unit=user.org_unit)}
-    out |= {("群体性/紧急信访待签收", e.petition.number)
-            for e in Escalation.objects.filter(org_unit=user.org_unit, acknowledged_at__isnull=True)}
-    out |= {("回访不满意待复核", f.petition.number) for f in FollowUp.objects.filter(satisfaction="unsatisfied", review="")
-            if leading_unit(f.petition.org_unit).pk == user.org_unit_id}
+    """Written from the records, not from the selectors: what a supervisor of this unit decides,
+    and what the counter staff have to do in legal aid and jobs."""
+    roles = {r.value for r in user.roles}
+    out: set[tuple[str, str]] = set()
+    if "supervisor" in roles:
+        out |= {(a.kind_label, str(a.target)) for a in Approval.objects.filter(status="pending", org_unit=user.org_unit)}
+        out |= {("群体性/紧急信访待签收", e.petition.number)
+                for e in Escalation.objects.filter(org_unit=user.org_unit, acknowledged_at__isnull=True)}
+        out |= {("回访不满意待复核", f.petition.number)
+                for f in FollowUp.objects.filter(satisfaction="unsatisfied", review="")
+                if leading_unit(f.petition.org_unit).pk == user.org_unit_id}
+    if roles & COUNTER_STAFF:
+        out |= expected_legal_aid(user) | expected_jobs(user) | expected_hardship(user)
+    if "supervisor" in roles:
+        out |= {("区县审批档案待确认备案", f"{r.org_unit} {r.files.count()}份")
+                for r in CityReport.objects.filter(status="open", org_unit__parent_id=user.org_unit_id)}
+    return out
+
+
+def expected_hardship(user: User) -> set[tuple[str, str]]:
+    """Files of the user's own unit: applications to review, notices over (to submit for
+    approval), archived files whose yearly review is due."""
+    today = timezone.localdate()
+    own = HardshipFile.objects.filter(org_unit=user.org_unit)
+    out = {("困难职工申请待审核", str(f)) for f in own.filter(status="applied")}
+    out |= {("公示期满待报送审批", str(f)) for f in own.filter(status="notice", notice_due_date__lt=today)}
+    out |= {("在档困难职工待复核", str(f)) for f in own.filter(status="archived", recheck_due__lte=today)}
+    return out
+
+
+def expected_legal_aid(user: User) -> set[tuple[str, str]]:
+    """Applications the user handles that are not yet decided (urgent when the limitation ends
+    within ``legalaid.limitation_urgent_days``), grants below the user's unit waiting for a lawyer,
+    open mediations below it past their limit whose parties have not been told."""
+    today = timezone.localdate()
+    below = {"org_unit__path__startswith": user.org_unit.path}
+    urgent_by = today + DAY * param("legalaid.limitation_urgent_days", user.org_unit)
+    waiting = {"draft": "法律援助申请待补全", "review": "法律援助申请待审查", "supplement": "法律援助申请待补充材料"}
+    out = set()
+    for a in Application.objects.filter(handler=user, status__in=waiting, **below):
+        kind = waiting[a.status]
+        if a.limitation_ends_on is not None and a.limitation_ends_on <= urgent_by:
+            kind = f"时效紧急（{a.limitation_ends_on:%Y-%m-%d}届满）：{kind}"
+        out.add((kind, a.number))
+    out |= {("已批准援助，待指派律师", a.number) for a in Application.objects.filter(status="granted", **below)}
+    # Past the limit: the day after the due date has come and the clock has not stopped.
+    out |= {("调解期满未达成协议，待告知可申请仲裁", m.number)
+            for m in Mediation.objects.filter(status="open", parties_notified_on__isnull=True,
+                                              limit_late_from__lte=today, limit_stopped_on__isnull=True, **below)}
+    return out
+
+
+def expected_jobs(user: User) -> set[tuple[str, str]]:
+    """The referrals the user's own unit made: hires whose follow-up is late or due within the
+    due-soon days, and referrals older than ``jobs.outcome_reminder_days`` without an outcome; the
+    recruiters below the user's unit with papers waiting for verification."""
+    today = timezone.localdate()
+    own = Referral.objects.filter(org_unit=user.org_unit)
+    soon = today + DAY * param("clock.due_soon_days", user.org_unit)
+    out = {("就业回访", r.number) for r in own.filter(follow_up_due__lte=soon, followed_up_on__isnull=True)}
+    reminder = today - DAY * param("jobs.outcome_reminder_days", user.org_unit)
+    out |= {("推荐结果待反馈", r.number)
+            for r in own.filter(status__in=["referred", "interviewed"], referred_on__lte=reminder)}
+    out |= {("用工单位证件待核验", r.employer.name)
+            for r in Recruiter.objects.filter(org_unit__path__startswith=user.org_unit.path,
+                                              status__in=["pending", "suspended"], papers__isnull=False).distinct()}
     return out
 
 
