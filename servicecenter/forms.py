@@ -3,6 +3,7 @@ database (duplicates, scope) are raised by the service functions and shown at th
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from django import forms
@@ -59,6 +60,31 @@ def plain_messages(form: forms.BaseForm) -> None:
                                                     or str(field.error_messages[code]) != str(defaults[code]))
             if not own:
                 field.error_messages[code] = message
+        _bound_dates(field, label)
+
+
+# Dates a form accepts: beyond these a date converted to a moment in Asia/Shanghai can leave the
+# range Python and the databases hold (0001-01-01 00:00+08:00 is before year 1 in UTC: a 500).
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
+
+
+def _bound_dates(field: forms.Field, label: str) -> None:
+    """Refuse, at the field, dates outside ``EARLIEST_DATE``–``LATEST_DATE`` (a range filter's two
+    halves too)."""
+    for inner in [field, *getattr(field, "fields", ())]:
+        if isinstance(inner, forms.DateField | forms.DateTimeField) and not getattr(inner, "_bounded", False):
+            inner.validators.append(_date_in_range(label))
+            inner._bounded = True  # type: ignore[attr-defined]
+
+
+def _date_in_range(label: str) -> Any:
+    def check(value: Any) -> None:
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        if isinstance(day, datetime.date) and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValidationError(f"{label}须在 {EARLIEST_DATE:%Y-%m-%d} 至 {LATEST_DATE:%Y-%m-%d} 之间。",
+                                  code="date_range")
+    return check
 
 
 class LoginForm(AuthenticationForm):

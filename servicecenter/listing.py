@@ -275,6 +275,8 @@ def _decode_cursor(token: str | None, keys: list[_Key]) -> tuple[str, list[Any] 
         for key, value in zip(keys, values, strict=True):
             if value is None or isinstance(value, dict | list):
                 return None
+            if isinstance(value, str) and "\x00" in value:
+                return None  # PostgreSQL refuses NUL in text (DataError): no row can hold it anyway
             converted = key.field.to_python(value)
             key.field.run_validators(converted)  # e.g. an integer beyond the column's range
             typed.append(converted)
