@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils import timezone
 
+from . import auditchain
+from .idquery import mask_text
 from .models import AuditEvent
 
 if TYPE_CHECKING:
@@ -43,21 +47,37 @@ def record(
     if user is None and request is not None:
         user = getattr(request, "user", None)
     signed_in = user if user is not None and getattr(user, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    event_row = AuditEvent(
+        at=timezone.now(),
         user_id=signed_in.pk if signed_in is not None else None,
         username=(signed_in.get_username() if signed_in is not None else username)[:150],
         ip=client_ip(request),
         event=event,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
-        target_label=target_label(target),
+        target_repr=mask_text(str(target))[:200] if target is not None else "",
+        target_label=mask_text(target_label(target)),
         action=action[:60],
         old_values=_jsonable(old),
         new_values=_jsonable(new),
         outcome=outcome,
-        detail=detail[:500],
+        # Second line of defence: whatever a caller passes, no resident ID number is kept whole.
+        detail=mask_text(detail)[:500],
     )
+    if connection.in_atomic_block:
+        return _append(event_row)
+    with transaction.atomic():
+        return _append(event_row)
+
+
+def _append(row: AuditEvent) -> AuditEvent:
+    """Chain the row to the last one of its chain (auditchain.py) and write it."""
+    row.chain = auditchain.take_chain()
+    row.prev_hash = auditchain.last_hash(row.chain)
+    values = {name: getattr(row, name) for name in auditchain.HASHED_FIELDS}
+    row.row_hash = auditchain.row_hash(row.prev_hash, values)
+    row.save(force_insert=True)
+    return row
 
 
 def target_label(target: Model | None) -> str:
@@ -70,5 +90,8 @@ def target_label(target: Model | None) -> str:
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
-    return {str(k): v if isinstance(v, str | int | float | bool | type(None) | list | dict) else str(v)
-            for k, v in values.items()}
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        v = v if isinstance(v, str | int | float | bool | type(None) | list | dict) else str(v)
+        out[str(k)] = mask_text(v) if isinstance(v, str) else v
+    return out

@@ -37,8 +37,9 @@ def encrypt(plaintext: str) -> str:
     return _fernet(settings.FIELD_ENCRYPTION_KEY).encrypt(plaintext.encode()).decode()
 
 
-def decrypt(token: str) -> str:
-    return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token.encode()).decode()
+def decrypt(token: str, *, ttl: int | None = None) -> str:
+    """``ttl``: refuse (``InvalidToken``) a token encrypted more than that many seconds ago."""
+    return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(token.encode(), ttl=ttl).decode()
 
 
 def lookup_hash(value: str) -> str:

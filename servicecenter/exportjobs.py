@@ -36,7 +36,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_tasks import task
 
-from . import registry
+from . import idquery, registry
 from .access import Action, require, role_allows, visible
 from .exports import Register, register_response, write_register
 from .filters import EmployerFilter, PersonFilter
@@ -136,8 +136,10 @@ def export_or_enqueue(request: StaffRequest, source: ExportSource | str, *,
     register, queryset = source.build(user, request.GET)
     if not has_more_than(queryset, background_threshold(user)):
         return register_response(register, queryset, request=request, unit_name=_unit(user).name,
-                                 period=period, detail=request.GET.urlencode())
-    job = export_job_enqueue(user=user, source=source, query=request.GET.urlencode(), period=period)
+                                 period=period, detail=idquery.redacted(request.GET))
+    # The job keeps ID numbers sealed (idquery.py); the worker opens them again.
+    job = export_job_enqueue(user=user, source=source, query=idquery.sealed_query(request).urlencode(),
+                             period=period)
     return redirect("export_job", job_id=job.pk)
 
 
@@ -204,7 +206,7 @@ def export_job_run(job_id: str | uuid.UUID) -> int:
         # The job runs with the asker's rights as they are now, in the unit they asked from.
         if not (role_allows(user, source.permission) and user.org_unit_id == job.org_unit_id):
             raise ExportRefused("申请人的角色或所在单位已变化，任务未执行。")
-        register, queryset = source.build(user, QueryDict(job.query))
+        register, queryset = source.build(user, idquery.unsealed(QueryDict(job.query), ttl=None))
         jobs.update(row_count=queryset.count())
         directory = export_dir()
         directory.mkdir(parents=True, exist_ok=True)
@@ -271,16 +273,16 @@ def get_own_job_or_404(user: User, job_id: str) -> ExportJob:
 
 def describe_filters(job: ExportJob) -> str:
     """The job's filters as the list's form shows them (“性别：女；登记单位：越城区…”)."""
-    params = QueryDict(job.query)
+    params = idquery.unsealed(QueryDict(job.query), masked=True)
     if not params:
         return "全部"
     try:
         source = get_source(job.register)
     except LookupError:
-        return job.query
+        return idquery.redacted(job.query)
     form = source.filterset_class(params, queryset=source.base().none(), user=job.user).form
     if not form.is_valid():
-        return job.query
+        return idquery.redacted(job.query)
     parts = []
     for name, value in form.cleaned_data.items():
         if value in (None, "", [], ()):

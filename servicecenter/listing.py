@@ -151,7 +151,8 @@ def list_page(request: HttpRequest, queryset: QuerySet, ordering: Sequence[str] 
     """
     exact_limit = EXACT_COUNT_LIMIT if exact_limit is None else exact_limit
     order = _ordering(queryset, ordering)
-    params = request.GET.copy()
+    # The links carry the query as it came (ID numbers sealed: servicecenter/idquery.py).
+    params = getattr(request, "sealed_GET", request.GET).copy()
     for name in _PAGING_PARAMS:
         params.pop(name, None)
     query = params.urlencode()

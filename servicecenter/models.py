@@ -385,6 +385,10 @@ class AuditEvent(models.Model):
         UPLOAD = "upload", "上传附件"
         CALENDAR = "calendar", "节假日调整"
         APPROVAL = "approval", "审批"
+        LOOKUP = "lookup", "按身份证号查询"
+        ACCOUNT = "account", "账号管理"
+        DENIED = "denied", "拒绝访问"
+        ALERT = "alert", "安全提醒"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "成功"
@@ -409,13 +413,65 @@ class AuditEvent(models.Model):
     target_label = models.CharField("对象名称", max_length=200, null=True, blank=True)
     old_values = models.JSONField("原值", null=True, blank=True)
     new_values = models.JSONField("新值", null=True, blank=True)
+    # Tamper evidence (servicecenter/auditchain.py): an HMAC over the row and the previous row's
+    # hash in the same chain. Nullable for the same reason as above; rows written before the chain
+    # existed have none.
+    chain = models.PositiveSmallIntegerField("链", null=True, blank=True)
+    prev_hash = models.CharField("前一行校验码", max_length=64, null=True, blank=True)
+    row_hash = models.CharField("校验码", max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["chain", "id"], name="auditevent_chain")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_event_display()}"
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords, so a change cannot go back to one of the last N
+    (``security.password_history``; ``passwords.PasswordHistoryValidator``)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="passwordhistory_recent")]
+
+
+class AccountChange(models.Model):
+    """A change to an account that waits for a second person (four-eyes, ``staff.py``): to a
+    system administrator's or the security auditor's account, or to one's own roles or unit.
+
+    ``changes`` holds the wanted values (``roles``, ``org_unit_id``, ``is_active``,
+    ``password_hash`` — a hash, never a password); ``old`` what they were when asked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待确认"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="account_changes", verbose_name="账号")
+    changes = models.JSONField("申请变更", default=dict)
+    old = models.JSONField("原值", default=dict)
+    summary = models.CharField("变更内容", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_by = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name="确认人")
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decision_note = models.CharField("意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "账号变更待确认"
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.summary}"
 
 
 # --- Approvals ------------------------------------------------------------------------------------------

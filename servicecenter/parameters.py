@@ -62,6 +62,10 @@ CORE_SPECS = [
     ParameterSpec("reports.review_days", "每上一级审核汇总顺延的天数", int, 5, "天", minimum=0),
     ParameterSpec("reports.files_monthly", "本单位按月报送月度汇总", bool, True),
     ParameterSpec("reports.adjustment_months", "报送时核对以往已审核月份的月数", int, 12, "个月", minimum=1),
+    ParameterSpec("security.foreign_lookups_per_day", "每人每日按身份证号查询辖区外人员超过此数即提醒安全审计员", int, 20,
+                  "次", source="GB/T 22239-2019 8.1.4.3 安全审计；个人信息保护法第51条", minimum=1),
+    ParameterSpec("security.password_history", "修改密码时不得与最近几次的密码相同", int, 5, "次",
+                  source="GB/T 22239-2019 8.1.4.1 身份鉴别", minimum=1),
 ]
 
 

@@ -129,16 +129,52 @@ class ForeignPerson:
     registering_unit: str
 
 
-def person_lookup(*, by: User, id_number: str) -> Person | ForeignPerson | None:
+LOOKUP_ACTION = "servicecenter.person.lookup"
+LOOKUP_ALERT_ACTION = "servicecenter.person.lookup_alert"
+
+
+def person_lookup(*, by: User, id_number: str, request: HttpRequest | None = None) -> Person | ForeignPerson | None:
     """Find a person by full ID number. In scope: the person. Elsewhere: only name, masked ID and
-    registering unit, so the clerk can attach them instead of registering a duplicate."""
+    registering unit, so the clerk can attach them instead of registering a duplicate.
+
+    A city-wide exact lookup tells where anyone is registered, so every one is audited (who, the
+    masked number, found or not, where); more than ``security.foreign_lookups_per_day`` lookups of
+    people outside one's scope in a day leave an alert row for the security auditor."""
     require(by, Action.VIEW)
-    person = person_by_id_number(id_number)
+    number = normalise_resident_id(id_number)
+    masked = mask_resident_id(number) if len(number) == 18 else "（格式不符）"
+    person = person_by_id_number(number)
     if person is None:
+        audit.record(audit.Event.LOOKUP, user=by, request=request, action=LOOKUP_ACTION,
+                     detail=f"{masked} 未找到", new={"number": masked, "found": False})
         return None
     if visible(Person.objects.filter(pk=person.pk), by).exists():
+        audit.record(audit.Event.LOOKUP, user=by, request=request, target=person, action=LOOKUP_ACTION,
+                     detail=f"{masked} 辖区内", new={"number": masked, "found": True, "in_scope": True})
         return person
+    audit.record(audit.Event.LOOKUP, user=by, request=request, target=person, action=LOOKUP_ACTION,
+                 detail=f"{masked} 辖区外（{person.org_unit.name}）",
+                 new={"number": masked, "found": True, "in_scope": False, "unit": person.org_unit.name})
+    _alert_on_many_foreign_lookups(by, request)
     return ForeignPerson(person.pk, person.name, person.id_number_masked, person.org_unit.name)
+
+
+def _alert_on_many_foreign_lookups(by: User, request: HttpRequest | None) -> None:
+    from django.utils import timezone
+
+    from .models import AuditEvent
+    from .parameters import SPECS, param
+
+    key = "security.foreign_lookups_per_day"
+    limit = param(key, by.org_unit) if by.org_unit is not None else SPECS[key].default
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    today = AuditEvent.objects.filter(user_id=by.pk, at__gte=start, action=LOOKUP_ACTION,
+                                      new_values__in_scope=False).count()
+    if today == limit + 1:  # once a day, when the limit is first passed
+        audit.record(audit.Event.ALERT, user=by, request=request, action=LOOKUP_ALERT_ACTION,
+                     outcome=audit.Outcome.DENIED,
+                     detail=f"今日按身份证号查询辖区外人员已达 {today} 次（上限 {limit} 次）",
+                     new={"count": today, "limit": limit})
 
 
 @transaction.atomic

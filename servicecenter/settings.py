@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "servicecenter.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Searches by ID number post, and come back as a GET with the number sealed (never in a URL).
+    "servicecenter.idquery.IdQueryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every login attempt.
@@ -198,10 +200,22 @@ PDF_CJK_FONT_FAMILY = os.environ.get("PDF_CJK_FONT_FAMILY", "Noto Sans CJK SC")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No resident ID number in any log line (servicecenter/logmask.py), on every handler.
+    "filters": {"mask_id_numbers": {"()": "servicecenter.logmask.MaskIdNumbers"}},
+    "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                              "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]},
+        "server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["mask_id_numbers"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # WeasyPrint warns about every CSS property it ignores; only errors matter here.
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
+    "loggers": {
+        # WeasyPrint warns about every CSS property it ignores; only errors matter here.
+        "weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"},
+        # Django's own handlers for these have no mask: ours replace them.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }
 
 SILENCED_SYSTEM_CHECKS = [

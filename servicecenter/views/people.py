@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import people, registry
+from .. import idquery, people, registry
 from ..access import Action, can, get_visible_or_404, require, visible
 from ..attachments import attachment_panel
 from ..exportjobs import PERSON_EXPORT, export_or_enqueue
@@ -57,7 +58,7 @@ def person_new(request: StaffRequest) -> HttpResponse:
             except people.DuplicatePerson as exc:
                 number = form.cleaned_data["id_number"]
                 add_service_error(form, exc)
-                found = people.person_lookup(by=request.user, id_number=number)
+                found = people.person_lookup(by=request.user, id_number=number, request=request)
                 foreign = found if isinstance(found, people.ForeignPerson) else None
                 existing = found if isinstance(found, Person) else None
                 return render(request, "people/form.html", {"form": form, "foreign": foreign,
@@ -72,20 +73,21 @@ def person_new(request: StaffRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form, "is_new": True})
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def person_lookup(request: StaffRequest) -> HttpResponse:
-    """Exact ID lookup: in scope → the person; elsewhere → a card to attach; unknown → register."""
+    """Exact ID lookup: in scope → the person; elsewhere → a card to attach; unknown → register.
+    The number is posted, never put in a URL (issue 14); each lookup is audited."""
     require(request.user, Action.VIEW)
-    form = PersonLookupForm(request.GET or None)
+    form = PersonLookupForm(request.POST if request.method == "POST" else None)
     context: dict[str, Any] = {"form": form}
     if form.is_valid():
         number = form.cleaned_data["id_number"]
-        found = people.person_lookup(by=request.user, id_number=number)
+        found = people.person_lookup(by=request.user, id_number=number, request=request)
         if isinstance(found, Person):
             return redirect("person_detail", pk=found.pk)
         if found is None:
             messages.info(request, "系统中没有该身份证号码，请登记新人员。")
-            return redirect(f"/people/new/?id_number={number}")
+            return redirect(f"{reverse('person_new')}?id_number={idquery.seal(number)}")
         context.update(foreign=found, id_number=number)
     return render(request, "people/lookup.html", context)
 
