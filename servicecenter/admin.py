@@ -6,23 +6,26 @@ case model is registered here: the administrator sees no case data.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.shortcuts import redirect
 
 from . import audit
 from .access import Action, role_allows
 from .holidays import calendar_day_delete, calendar_day_save
-from .models import CalendarDay, OrgUnit, Parameter, User
+from .models import AccountChange, CalendarDay, OrgUnit, Parameter, User
 from .orgunits import orgunit_save
 from .parameters import SPECS, validate_parameter
 from .roles import Role
-from .staff import check_separation_of_duties, staff_set_roles
+from .staff import account_change, account_create, account_unlock, check_separation_of_duties, confirmer_role
 
 
 class SysadminSite(admin.AdminSite):
@@ -117,6 +120,30 @@ class StaffForm(UserChangeForm):
         return data
 
 
+# The request of the admin's password page, for StaffPasswordForm.save (the admin builds the form
+# with the target user only).
+_PASSWORD_REQUEST: ContextVar[HttpRequest | None] = ContextVar("password_request", default=None)
+
+
+class StaffPasswordForm(AdminPasswordChangeForm):
+    """The administrator's "set password" form: the new password goes through account_change
+    (audited, forced change at next login, a second person for the two privileged accounts)."""
+
+    def save(self, commit: bool = True) -> User:
+        request = _PASSWORD_REQUEST.get()
+        assert request is not None  # only StaffAdmin.user_change_password builds this form
+        usable = self.cleaned_data.get("set_usable_password", True)
+        hashed = make_password(self.cleaned_data["password1"] if usable else None)
+        pending = account_change(user=self.user, by=_administrator(request), changes={"password_hash": hashed},
+                                 request=request)
+        if pending is not None:
+            messages.warning(request, f"新密码须由{confirmer_role(self.user, pending.changes).label}确认后生效。")
+        else:
+            messages.info(request, "新密码已生效；该用户下次登录时必须修改密码（已记入审计日志）。")
+        self.user.refresh_from_db()
+        return self.user
+
+
 @admin.register(User, site=admin_site)
 class StaffAdmin(SysadminOnly, UserAdmin):
     form = StaffForm
@@ -140,10 +167,45 @@ class StaffAdmin(SysadminOnly, UserAdmin):
     def role_list(self, obj: User) -> str:
         return "、".join(Role(g.role).label for g in obj.role_grants.all())
 
+    change_password_form = StaffPasswordForm
+    actions = ["unlock"]
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        admin_user = _administrator(request)
+        if not change:
+            super().save_model(request, obj, form, change)
+            account_create(user=obj, by=admin_user, request=request)
+            return
+        # Unit, activation and roles go through account_change (audited; some need a second
+        # person); the other fields (name, phone) are saved as they are.
+        original = User.objects.get(pk=obj.pk)
+        wanted: dict[str, Any] = {"org_unit_id": obj.org_unit_id, "is_active": obj.is_active}
+        obj.org_unit_id, obj.is_active = original.org_unit_id, original.is_active
         super().save_model(request, obj, form, change)
         if "roles" in form.cleaned_data:
-            staff_set_roles(user=obj, roles=form.cleaned_data["roles"], by=_administrator(request))
+            wanted["roles"] = form.cleaned_data["roles"]
+        pending = account_change(user=obj, by=admin_user, changes=wanted, request=request)
+        obj.refresh_from_db()
+        if pending is not None:
+            self.message_user(request, f"以下变更须由{confirmer_role(obj, pending.changes).label}确认后生效："
+                                       f"{pending.summary}", messages.WARNING)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        user = self.get_object(request, id)
+        if user is not None and user.pk == request.user.pk:
+            self.message_user(request, "本人的密码请在“修改密码”页面修改。", messages.ERROR)
+            return redirect("password_change")
+        token = _PASSWORD_REQUEST.set(request)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _PASSWORD_REQUEST.reset(token)
+
+    @admin.action(description="解除所选账号的登录锁定")
+    def unlock(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            account_unlock(user=user, by=_administrator(request), request=request)
+        self.message_user(request, f"已解除 {queryset.count()} 个账号的登录锁定（已记入审计日志）。")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are deactivated, so the audit trail keeps its names
@@ -167,6 +229,25 @@ class ParameterForm(forms.ModelForm):
             if data.get("year") and not SPECS[data["key"]].per_year:
                 self.add_error("year", "该参数不分年度，请留空。")
         return data
+
+
+@admin.register(AccountChange, site=admin_site)
+class AccountChangeAdmin(SysadminOnly):
+    """Pending account changes, seen from the admin site; they are confirmed on 账号变更确认
+    (``/accounts/changes/``), where the security auditor can reach them too."""
+
+    list_display = ["user", "summary", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Parameter, site=admin_site)

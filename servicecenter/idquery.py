@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 from cryptography.fernet import InvalidToken
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
 
 from . import encryption
 from .validators import mask_resident_id
@@ -132,7 +133,10 @@ class IdQueryMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and SEARCH_MARKER in request.POST:
-            # A search is not a change: nothing is written, so the redirect needs no CSRF check.
+            # A search changes nothing, but it is still a post: the same CSRF check as any other.
+            refused = CsrfViewMiddleware(self.get_response).process_view(request, _search_view, (), {})
+            if refused is not None:
+                return refused
             return _see_other(request.path, sealed(_map(request.POST, str, skip=_NOT_PARAMS)))
         if request.method in ("GET", "HEAD") and request.GET:
             if any(contains_id_number(v) for values in request.GET.lists() for v in values[1]):
@@ -157,6 +161,10 @@ class IdQueryMiddleware:
                     if storage is not None:
                         messages.info(request, "查询中的身份证号码已过期，请重新输入。")
         return self.get_response(request)
+
+
+def _search_view(request: HttpRequest) -> None:  # what CsrfViewMiddleware is told it guards
+    return None
 
 
 def _see_other(path: str, params: QueryDict) -> HttpResponseRedirect:

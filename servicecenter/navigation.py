@@ -41,6 +41,8 @@ def nav_items(user: User | AnonymousUser | None) -> list[tuple[str, str]]:
         items.append(("系统管理", "admin:index"))
     if role_allows(user, Action.READ_AUDIT_LOG):
         items.append(("审计日志", "audit_log"))
+    if role_allows(user, Action.ADMINISTER) or role_allows(user, Action.READ_AUDIT_LOG):
+        items.append(("账号变更确认", "account_changes"))
     return items
 
 

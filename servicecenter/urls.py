@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/changes/", accounts.account_changes, name="account_changes"),
     path("", dashboard.dashboard, name="dashboard"),
     path("reports/", reports.index, name="reports"),
     path("reports/", include("servicecenter.views.reports")),

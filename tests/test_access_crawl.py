@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {
     "login": Rule("public"),
     "logout": Rule("account", post_only=True),
     "password_change": Rule("account"),
+    "account_changes": PAGE,
     "dashboard": PAGE,
     "reports": PAGE,
     "audit_log": PAGE,

@@ -12,13 +12,18 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods
 
-from .. import audit
+from .. import audit, staff
 from ..forms import LoginForm
 from ..http import StaffRequest
+from ..models import AccountChange
+from ..roles import Role
 
 
 class LoginView(auth_views.LoginView):
@@ -56,3 +61,42 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         audit.record(audit.Event.PASSWORD, request=self.request, target=self.request.user)
         messages.success(self.request, "密码已修改。")
         return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_changes(request: StaffRequest) -> HttpResponse:
+    """账号变更确认: changes to privileged accounts and to one's own account wait here for a second
+    person (another system administrator; the security auditor for that account). Both sides see
+    them: who asked sees their own requests, the confirmer the ones they may decide."""
+    user = request.user
+    if not user.has_role(Role.SYSADMIN, Role.SECAUDIT):
+        raise PermissionDenied("只有系统管理员和安全审计员可以查看账号变更申请。")
+    error = ""
+    if request.method == "POST":
+        change = AccountChange.objects.filter(pk=request.POST.get("change") or 0).first() \
+            if str(request.POST.get("change", "")).isdigit() else None
+        if change is None:
+            raise Http404("未找到该申请。")
+        try:
+            staff.account_change_decide(change=change, by=user, approve=request.POST.get("decision") == "approve",
+                                        note=request.POST.get("note", ""), request=request)
+        except (ValidationError, PermissionDenied) as exc:
+            error = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        else:
+            messages.success(request, "已处理。")
+            return redirect("account_changes")
+    pending = list(AccountChange.objects.filter(status=AccountChange.Status.PENDING)
+               .select_related("user", "requested_by"))
+    rows = [{"change": c, "role": staff.confirmer_role(c.user, c.changes),
+             "can_decide": _may_decide(user, c)} for c in pending]
+    recent = AccountChange.objects.exclude(status=AccountChange.Status.PENDING).select_related(
+        "user", "requested_by", "decided_by")[:50]
+    return render(request, "registration/account_changes.html", {"rows": rows, "recent": recent, "error": error},
+                  status=400 if error else 200)
+
+
+def _may_decide(user: Any, change: AccountChange) -> bool:
+    role = staff.confirmer_role(change.user, change.changes)
+    if not user.has_role(role) or user.pk == change.requested_by_id:
+        return False
+    return not (role is Role.SYSADMIN and user.pk == change.user_id)
