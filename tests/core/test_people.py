@@ -111,15 +111,17 @@ def test_a_person_registered_elsewhere_shows_only_name_masked_id_and_unit_then_a
 
 
 def test_lookup_by_full_id(client_for, station_person):
+    # By POST: the number is never in a URL (issue 14); the not-found redirect carries it sealed.
     number = station_person.id_number
-    assert client_for("s11_clerk").get("/people/lookup/", {"id_number": number})["Location"] == \
+    assert client_for("s11_clerk").post("/people/lookup/", {"id_number": number})["Location"] == \
         f"/people/{station_person.pk}/"
-    response = client_for("s12_clerk").get("/people/lookup/", {"id_number": number})
+    response = client_for("s12_clerk").post("/people/lookup/", {"id_number": number})
     assert response.context["foreign"].name == "张三丰"
     unknown = new_id_number()
-    assert client_for("s11_clerk").get("/people/lookup/", {"id_number": unknown})["Location"] == \
-        f"/people/new/?id_number={unknown}"
-    response = client_for("s11_clerk").get("/people/lookup/", {"id_number": "12345"})
+    location = client_for("s11_clerk").post("/people/lookup/", {"id_number": unknown})["Location"]
+    assert location.startswith("/people/new/?id_number=~") and unknown not in location
+    assert f'value="{unknown}"' in client_for("s11_clerk").get(location).content.decode()
+    response = client_for("s11_clerk").post("/people/lookup/", {"id_number": "12345"})
     assert response.status_code == 200 and "应为18位" in str(response.context["form"].errors)
 
 
