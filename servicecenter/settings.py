@@ -133,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "servicecenter.passwords.NotLikeUsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "servicecenter.passwords.LocalCommonPasswordValidator"},
+    {"NAME": "servicecenter.passwords.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -155,6 +157,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Password spraying: this many different usernames failing from one address within the window
+# pause logins from that address (servicecenter/views/accounts.py), on top of the per-user lockout.
+LOGIN_SPRAY_USERNAMES = env_int("LOGIN_SPRAY_USERNAMES", 10)
+LOGIN_SPRAY_MINUTES = env_int("LOGIN_SPRAY_MINUTES", 15)
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 
 # --- Security for production ------------------------------------------------------------------
