@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -487,3 +488,34 @@ def test_a_public_host_serves_the_public_pages_alone(objects, settings):
     assert client.get("/public/petitions/submit/").status_code == 200
     for url in ("/accounts/login/", "/", "/petitions/", f"/petitions/{objects['petition'].pk}/", "/admin/"):
         assert client.get(url).status_code == 404, url
+
+
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"|\sstyle='", re.I)
+INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+
+
+def test_every_page_has_a_strict_csp_no_inline_code_and_no_store(objects, users):
+    """Issue 14 §6: a CSP without unsafe-inline on every HTML page, nothing inline the CSP would
+    block, and ``Cache-Control: no-store`` on every page and file of the crawl."""
+    for username in ("s11_clerk", "city_sup", "secaudit", "sysadmin"):
+        client = login(users[username])
+        for name, url, rule in project_urls(objects, {"account", "page", "object", "admin"}):
+            if rule.post_only:
+                continue
+            response = client.get(url)
+            if name == "logout" or response.status_code in (301, 302, 303, 405):
+                continue
+            assert "no-store" in response.get("Cache-Control", ""), (username, name, response.status_code)
+            if not response.get("Content-Type", "").startswith("text/html"):
+                continue
+            csp = response.get("Content-Security-Policy", "")
+            assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp, name
+            if name.startswith("admin:"):
+                continue  # Django's own admin templates: the CSP still applies, their markup is not ours
+            body = response.content.decode(errors="replace")
+            assert not INLINE_SCRIPT.search(body), (name, INLINE_SCRIPT.search(body).group(0))
+            assert not INLINE_STYLE.search(body), (name, body[max(0, INLINE_STYLE.search(body).start() - 80):][:200])
+            assert not INLINE_HANDLER.search(body), (name, INLINE_HANDLER.search(body).group(0)[:200])
+    anonymous = Client().get("/accounts/login/")
+    assert "unsafe-inline" not in anonymous["Content-Security-Policy"] and anonymous["Cache-Control"] == "no-store"
