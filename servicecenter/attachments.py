@@ -69,6 +69,68 @@ def _check_image_end(upload: UploadedFile, mime: str) -> None:
     upload.seek(max(_size(upload) - len(end), 0))
     if upload.read(len(end)) != end:
         raise ValidationError("图片文件已损坏或不完整（文件结尾缺失）。", code="corrupt")
+    # The end marker must be the image's own, not one appended after other data (a polyglot:
+    # a real image, then a script, then another IEND/EOI so that the last bytes look right).
+    upload.seek(0)
+    data = upload.read()
+    own_end = _png_end(data) if mime == "image/png" else _jpeg_end(data)
+    if own_end is None:
+        raise ValidationError("图片文件已损坏或不是有效的 JPEG/PNG 图片。", code="corrupt")
+    if own_end != len(data):
+        raise ValidationError("图片文件结尾之后还有其他数据，不能上传（请重新导出或截图后再上传）。", code="trailing_data")
+
+
+def _png_end(data: bytes) -> int | None:
+    """Where the PNG ends: just after its first IEND chunk, walking the chunks by their lengths."""
+    pos = 8
+    while pos + 12 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            return pos
+    return None
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Where the JPEG ends: just after its EOI marker, skipping segments (an EXIF thumbnail, with its
+    own EOI, sits inside APP1) and the entropy-coded data after each SOS."""
+    pos = 2
+    size = len(data)
+    while pos + 2 <= size:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:
+            return pos + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        if pos + 4 > size:
+            return None
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next real marker
+            while pos + 1 < size:
+                if data[pos] == 0xFF and data[pos + 1] != 0x00 and not 0xD0 <= data[pos + 1] <= 0xD7:
+                    break
+                pos += 1
+    return None
+
+
+# Markup a browser would run if it ever rendered the file as a page; no PDF, JPEG or PNG needs it.
+_ACTIVE_CONTENT = (b"<html", b"<script", b"<body", b"<iframe", b"<svg", b"<!doctype", b"javascript:")
+_PDF_ACTIVE = (b"/javascript", b"/launch")
+
+
+def _check_active_content(upload: UploadedFile, mime: str) -> None:
+    upload.seek(0)
+    lowered = upload.read().lower()
+    markers = _ACTIVE_CONTENT + (_PDF_ACTIVE if mime == "application/pdf" else ())
+    if any(marker in lowered for marker in markers):
+        raise ValidationError("文件中含有网页或脚本内容，不能上传。", code="active_content")
 
 
 def _check_image(upload: UploadedFile, mime: str) -> None:
@@ -109,6 +171,7 @@ def validate_upload(upload: UploadedFile) -> str:
         _check_image(upload, mime)
     else:
         _check_pdf(upload)
+    _check_active_content(upload, mime)
     upload.seek(0)
     return mime
 
