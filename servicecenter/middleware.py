@@ -141,3 +141,48 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store"
             response["Pragma"] = "no-cache"
         return response
+
+
+# Denials in one minute by one user that write a row: the first, then these counts (an enumeration
+# of thousands of ids leaves a handful of rows saying how many, not thousands).
+DENIED_MILESTONES = (1, 10, 50, 100, 500, 1000, 5000)
+
+
+class DeniedAccessMiddleware:
+    """Logs 403/404 answers to signed-in users in the audit log, aggregated per user and minute, so
+    the security auditor sees an enumeration attempt (issue 14 §8). The count lives in the cache
+    (per process with the default local-memory cache: a multi-process server counts per process,
+    which can only write more rows, never fewer)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code in (403, 404) and getattr(request, "user", None) is not None \
+                and request.user.is_authenticated:
+            self._count(request, response.status_code)
+        return response
+
+    def _count(self, request: HttpRequest, status: int) -> None:
+        from django.core.cache import cache
+
+        from . import audit
+        from .idquery import mask_text
+
+        minute = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+        key = f"denied:{request.user.pk}:{minute.replace(' ', 'T')}"
+        if cache.add(key, 1, timeout=120):
+            count = 1
+        else:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=120)
+                count = 1
+        if count in DENIED_MILESTONES:
+            audit.record(audit.Event.DENIED, request=request, outcome=audit.Outcome.DENIED,
+                         action="servicecenter.access.denied",
+                         detail=(f"{minute} 内第 {count} 次被拒绝访问（{status}）：{request.method} "
+                                 f"{mask_text(request.path)}")[:500],
+                         new={"minute": minute, "count": count, "status": status, "path": mask_text(request.path)[:200]})

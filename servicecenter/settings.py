@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "servicecenter.middleware.IdleTimeoutMiddleware",
+    # 403/404 to signed-in users go to the audit log, per user and minute (enumeration attempts).
+    "servicecenter.middleware.DeniedAccessMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "servicecenter.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
