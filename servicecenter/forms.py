@@ -63,10 +63,11 @@ def plain_messages(form: forms.BaseForm) -> None:
         _bound_dates(field, label)
 
 
-# Dates a form accepts: beyond these a date converted to a moment in Asia/Shanghai can leave the
-# range Python and the databases hold (0001-01-01 00:00+08:00 is before year 1 in UTC: a 500).
-EARLIEST_DATE = datetime.date(1900, 1, 1)
-LATEST_DATE = datetime.date(2099, 12, 31)
+# Dates a form accepts at all: beyond these a date converted to a moment in Asia/Shanghai, or a day
+# added to it ("until" filters), leaves the range Python holds (0001-01-01 00:00+08:00 is before
+# year 1 in UTC: a 500). Wide on purpose: each form's own rules (not in the future …) come first.
+EARLIEST_DATE = datetime.date(1000, 1, 1)
+LATEST_DATE = datetime.date(9998, 12, 31)
 
 
 def _bound_dates(field: forms.Field, label: str) -> None:

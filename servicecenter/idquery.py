@@ -7,9 +7,9 @@ browser history, the server's access log and every audit row that keeps the quer
   ``IdQueryMiddleware`` answers such a post with a redirect to the same list as a GET whose values
   have every resident ID number replaced by a *sealed token*: ``~`` + the number encrypted with the
   field key (Fernet, so it carries its own time and expires after ``TOKEN_TTL_SECONDS``).
-- A GET that still carries a plain number (typed, bookmarked, an older link) is redirected to the
-  sealed form, so the number leaves the address bar after one request; the log filter
-  (``logmask.py``) masks it in that one request's log line.
+- A GET that still carries a plain number (typed, bookmarked, an older link) is served, but the
+  links it builds (pages, export) carry the number sealed; the log filter (``logmask.py``) masks it
+  in that one request's log line.
 - A GET carrying tokens is served with ``request.GET`` holding the numbers again (the filters need
   them) and ``request.sealed_GET`` holding the tokens: page links (``listing``) and export jobs are
   built from the sealed form, audit rows from ``redacted`` (the masked form, 330602********1234).
@@ -140,8 +140,10 @@ class IdQueryMiddleware:
             return _see_other(request.path, sealed(_map(request.POST, str, skip=_NOT_PARAMS)))
         if request.method in ("GET", "HEAD") and request.GET:
             if any(contains_id_number(v) for values in request.GET.lists() for v in values[1]):
-                return _see_other(request.path, sealed(request.GET))
-            if any(TOKEN_PREFIX in v for values in request.GET.lists() for v in values[1]):
+                # Served as asked (an old bookmark, a hand-typed address still works), but every
+                # link the page builds from its query carries the number sealed.
+                request.sealed_GET = sealed(request.GET)  # type: ignore[attr-defined]
+            elif any(TOKEN_PREFIX in v for values in request.GET.lists() for v in values[1]):
                 request.sealed_GET = request.GET  # type: ignore[attr-defined]
                 opened = QueryDict(mutable=True)
                 expired = False

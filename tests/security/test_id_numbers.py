@@ -43,11 +43,14 @@ def test_a_search_by_id_number_comes_back_sealed(client_for, station_person):
     assert not plaintext_numbers(html.replace(f'value="{number}"', ""))  # only the search box keeps it
 
 
-def test_a_typed_url_with_an_id_number_is_redirected_to_the_sealed_form(client_for, station_person):
+def test_a_typed_url_with_an_id_number_builds_only_sealed_links(client_for, station_person):
     number = station_person.id_number
-    response = client_for("s11_clerk").get(f"/people/?q={number}")
-    assert response.status_code == 303 and number not in response["Location"]
-    assert idquery.TOKEN_PREFIX in response["Location"]
+    response = client_for("d1_sup").get(f"/people/?q={number}&sex=")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "张三丰" in html
+    export_link = re.search(r'href="(/people/export\.xlsx[^"]*)"', html).group(1)
+    assert number not in export_link and idquery.TOKEN_PREFIX in export_link
 
 
 def test_a_forged_or_expired_token_finds_nothing(client_for, station_person, settings):
