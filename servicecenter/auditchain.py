@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -36,6 +37,7 @@ from django.db import connections
 from django.utils.ipv6 import clean_ipv6_address
 
 CHAINS = 16
+_local = threading.local()
 _LOCK_CLASS = 0x5C_A0D1  # advisory lock namespace for the chains (any constant of our own)
 
 HASHED_FIELDS = ("at", "user_id", "username", "ip", "event", "target_type", "target_id", "target_repr",
@@ -75,12 +77,17 @@ def take_chain(using: str = "default") -> int:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return 0
-    start = random.randrange(CHAINS)  # noqa: S311 - spreading writers, not a secret
+    # A thread keeps to the chain it had last (long chains, so a removed row is seen by the next
+    # row of its chain), and moves on only while another transaction holds that one.
+    start = getattr(_local, "chain", None)
+    if start is None:
+        start = random.randrange(CHAINS)  # noqa: S311 - spreading writers, not a secret
     with connection.cursor() as cursor:
         for n in range(CHAINS):
             chain = (start + n) % CHAINS
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, chain])
             if cursor.fetchone()[0]:
+                _local.chain = chain
                 return chain
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, start])
     return start
