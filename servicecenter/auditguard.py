@@ -37,3 +37,21 @@ def unlocked_for_flush() -> Iterator[None]:
         yield
     finally:
         _state.unlocked = False
+
+
+# PostgreSQL: the application connects as a role that does not own the tables. Only the owner may
+# ALTER or DROP a table or its triggers, so the app's own connection can neither switch the
+# append-only trigger off nor drop it; it is also refused UPDATE, DELETE and TRUNCATE on the audit
+# table outright. Migrations run as the owner. ``manage.py db_grants <app role>`` prints this.
+POSTGRES_APP_GRANTS = [
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON servicecenter_auditevent FROM {role}",
+]
+
+
+def postgres_app_grants(role: str) -> list[str]:
+    if not role.replace("_", "").isalnum():
+        raise ValueError("role names here are letters, digits and _")
+    return [sql.format(role=role) for sql in POSTGRES_APP_GRANTS]
