@@ -30,11 +30,13 @@ from .permissions import Action
 from .roles import CASE_ROLES
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from django.contrib.auth.models import AnonymousUser
 
     from .models import OrgUnit, User
 
-    AnyUser = User | AnonymousUser
+    AnyUser: TypeAlias = User | AnonymousUser
 
 M = TypeVar("M", bound=Model)
 

@@ -238,7 +238,7 @@ class AccountChangeAdmin(SysadminOnly):
 
     list_display = ["user", "summary", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
     list_filter = ["status"]
-    readonly_fields = list_display
+    readonly_fields = ["user", "summary", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -76,7 +76,7 @@ def _bound_dates(field: forms.Field, label: str) -> None:
     for inner in [field, *getattr(field, "fields", ())]:
         if isinstance(inner, forms.DateField | forms.DateTimeField) and not getattr(inner, "_bounded", False):
             inner.validators.append(_date_in_range(label))
-            inner._bounded = True  # type: ignore[attr-defined]
+            setattr(inner, "_bounded", True)  # noqa: B010 - an attribute of our own on Django's field
 
 
 def _date_in_range(label: str) -> Any:

@@ -43,7 +43,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 PAGE_SIZE = 50
 # Counts up to this many rows are exact; above it the page shows an estimate.
@@ -152,7 +152,8 @@ def list_page(request: HttpRequest, queryset: QuerySet, ordering: Sequence[str] 
     exact_limit = EXACT_COUNT_LIMIT if exact_limit is None else exact_limit
     order = _ordering(queryset, ordering)
     # The links carry the query as it came (ID numbers sealed: servicecenter/idquery.py).
-    params = getattr(request, "sealed_GET", request.GET).copy()
+    source: QueryDict = getattr(request, "sealed_GET", None) or request.GET
+    params = source.copy()
     for name in _PAGING_PARAMS:
         params.pop(name, None)
     query = params.urlencode()
