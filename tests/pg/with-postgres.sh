@@ -6,6 +6,7 @@
 #
 # The server listens on 127.0.0.1 on a free port, lives in a mktemp folder and is gone when the
 # command ends (also on failure or Ctrl-C). The command sees DATABASE_URL for a role that may create
+# roles (tests/security/test_db_roles.py checks the application role's grants) and
 # databases (the test runner creates test_<name>, and one per xdist worker). The exit status is the
 # command's. As root the server runs as the `postgres` OS user (PostgreSQL refuses to run as root).
 # Needs the PostgreSQL server binaries (Debian: apt-get install postgresql); PGBIN overrides where
@@ -70,7 +71,7 @@ as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 start \
     || { cat "$PGTMP/server.log" >&2; exit 1; }
 
 as_pg "$PGBIN/psql" -h "$PGTMP" -p "$PGPORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -q <<SQL
-CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$PGPASS';
+CREATE ROLE $DB_USER LOGIN CREATEDB CREATEROLE PASSWORD '$PGPASS';
 CREATE DATABASE $DB_NAME OWNER $DB_USER;
 SQL
 

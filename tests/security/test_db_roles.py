@@ -13,7 +13,9 @@ from servicecenter.auditguard import postgres_app_grants
 def test_the_app_role_may_insert_but_not_change_or_drop_the_guard(users):
     audit.record(audit.Event.EXPORT, user=users["d1_sup"], detail="before")
     with connection.cursor() as cursor:
+        # Rolled back with the test's transaction (tests/pg/with-postgres.sh gives CREATEROLE).
         cursor.execute("CREATE ROLE sc_app_probe NOLOGIN")
+        cursor.execute("GRANT sc_app_probe TO CURRENT_USER")
         for sql in postgres_app_grants("sc_app_probe"):
             cursor.execute(sql)
         cursor.execute("SET ROLE sc_app_probe")
