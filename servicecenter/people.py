@@ -208,7 +208,9 @@ def person_reveal_id(*, by: User, person: Person, request: HttpRequest | None = 
 
 def person_search(queryset: QuerySet[Person], text: str) -> QuerySet[Person]:
     """Name, pinyin initials, phone or full ID number, whichever the text looks like."""
-    text = (text or "").strip()
+    # No stored value holds a NUL, and PostgreSQL refuses one in a query (DataError): drop it, so
+    # that a raw parameter passed straight in (an app's pick page) finds nothing rather than a 500.
+    text = (text or "").replace("\x00", "").strip()
     if not text:
         return queryset
     compact = normalise_resident_id(text)

@@ -42,10 +42,10 @@ def test_malformed_values_on_every_list_filter_and_export_url(objects, users):  
             params = {field: VALUES[(shift + n) % len(VALUES)] for n, field in enumerate(names)}
             response = client.get(url, params)
             assert response.status_code < 500, (name, params, response.status_code)
-        for nul in NULS:  # alone: a request with a NUL anywhere is refused whole (400)
+        for nul in NULS:  # in every field at once (PostgreSQL refuses NUL in any text it is given)
             response = client.get(url, dict.fromkeys(names, nul))
-            assert response.status_code == 400, (name, response.status_code)
-        repeated = [(field, value) for field in names for value in ("1", "2026-01-01", "9999-12-31")]
+            assert response.status_code < 500, (name, response.status_code)
+        repeated = [(field, value) for field in names for value in ("1", "2026-01-01", "9999-12-31", "%00")]
         query = "&".join(f"{f}={v}" for f, v in repeated)
         assert client.get(f"{url}?{query}").status_code < 500, (name, "repeated")
         for cursor in BAD_CURSORS:
