@@ -16,7 +16,7 @@ CASE_NAV = ["工作台", "待办", "职工", "用人单位", "信访接待", "�
 # Roles that export registers also reach their background exports (the accountant exports the fund
 # registers, once the funds app declares them).
 EXPORTING = {"auditor", "city_sup", "d1_sup", "d2_sup"}
-EXPECTED_NAV = {"sysadmin": ["工作台", "系统管理"], "secaudit": ["工作台", "审计日志"],
+EXPECTED_NAV = {"sysadmin": ["工作台", "系统管理", "账号变更确认"], "secaudit": ["工作台", "审计日志", "账号变更确认"],
                 **{username: [*CASE_NAV, "我的导出"] for username in EXPORTING}}
 ACCOUNTS = {spec.username: spec for spec in demo.ACCOUNTS}
 
