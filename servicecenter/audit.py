@@ -50,19 +50,19 @@ def record(
     event_row = AuditEvent(
         at=timezone.now(),
         user_id=signed_in.pk if signed_in is not None else None,
-        username=(signed_in.get_username() if signed_in is not None else username)[:150],
+        username=_text(signed_in.get_username() if signed_in is not None else username)[:150],
         ip=client_ip(request),
         event=event,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_repr=mask_text(str(target))[:200] if target is not None else "",
-        target_label=mask_text(target_label(target)),
+        target_repr=_text(str(target))[:200] if target is not None else "",
+        target_label=_text(target_label(target)),
         action=action[:60],
         old_values=_jsonable(old),
         new_values=_jsonable(new),
         outcome=outcome,
         # Second line of defence: whatever a caller passes, no resident ID number is kept whole.
-        detail=mask_text(detail)[:500],
+        detail=_text(detail)[:500],
     )
     if connection.in_atomic_block:
         return _append(event_row)
@@ -93,5 +93,11 @@ def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for k, v in values.items():
         v = v if isinstance(v, str | int | float | bool | type(None) | list | dict) else str(v)
-        out[str(k)] = mask_text(v) if isinstance(v, str) else v
+        out[_text(str(k))] = _text(v) if isinstance(v, str) else v
     return out
+
+
+def _text(value: str) -> str:
+    """What an audit row keeps of a text: ID numbers masked, and no NUL (PostgreSQL refuses it in
+    text and JSON, and a denied request for ``/exports/%00/`` must still leave its row)."""
+    return mask_text(value).replace("\x00", "\\0")

@@ -28,3 +28,10 @@ def test_a_role_refusal_is_logged_too(client_for):
     cache.clear()
     assert client_for("auditor").post("/people/new/", {"name": "x"}).status_code == 403
     assert AuditEvent.objects.filter(event=AuditEvent.Event.DENIED, username="auditor").count() == 1
+
+
+def test_a_denied_request_with_a_nul_in_its_path_still_leaves_its_row(client_for):
+    cache.clear()
+    assert client_for("d1_sup").get("/exports/%00/").status_code == 404
+    row = AuditEvent.objects.get(event=AuditEvent.Event.DENIED)
+    assert "\x00" not in row.detail and "/exports/" in row.detail
