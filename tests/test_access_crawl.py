@@ -37,6 +37,8 @@ class Rule:
 PAGE = Rule("page")
 RULES: dict[str, Rule] = {
     "login": Rule("public"),
+    "healthz": Rule("public"),
+    "readyz": Rule("public"),
     "logout": Rule("account", post_only=True),
     "password_change": Rule("account"),
     "dashboard": PAGE,
@@ -184,6 +186,23 @@ def test_anonymous_is_sent_to_login_everywhere(objects):
         location = response.get("Location", "")
         assert response.status_code == 302 and location.startswith(("/accounts/login/", "/admin/login/")), (
             name, response.status_code)
+
+
+# The only URLs an anonymous caller may use. Adding one is a decision, not a side effect.
+PUBLIC_URLS = {"login", "healthz", "readyz"}
+
+
+def test_anonymous_is_served_on_the_public_urls_and_only_there(objects, settings):
+    public = {name for name, rule in RULES.items() if rule.kind == "public"}
+    assert public == PUBLIC_URLS
+    client = Client()
+    for name, url, _ in project_urls(objects, {"public"}):
+        response = client.get(url)
+        # /readyz may say 503 (no background worker in the test run); never a redirect to the login.
+        assert response.status_code in (200, 503), (name, response.status_code)
+        body = response.content.decode()
+        assert XSS_NAME not in body and objects["person"].id_number_masked not in body, name
+        assert objects["person"].name not in body, name
 
 
 def test_out_of_scope_clerk_gets_404_on_every_object_url(objects, users):
