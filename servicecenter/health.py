@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -121,7 +122,7 @@ def check_worker() -> str:
     return OK
 
 
-_font = {"checked": 0.0, "result": FAIL}
+_font: dict[str, Any] = {"checked": 0.0, "result": FAIL}
 _font_lock = threading.Lock()
 
 
@@ -137,7 +138,7 @@ def check_cjk_font() -> str:
             _font["checked"] = time.monotonic()
             if _font["result"] == FAIL:
                 logger.warning("readyz: CJK font %r not found (fonts-noto-cjk)", settings.PDF_CJK_FONT_FAMILY)
-        return _font["result"]
+        return str(_font["result"])
 
 
 CHECKS: dict[str, Callable[[], str]] = {
