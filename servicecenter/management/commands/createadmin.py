@@ -87,7 +87,8 @@ class Command(BaseCommand):
                 name = input("单位名称：").strip()
         else:
             top = OrgUnit.objects.filter(parent=None).order_by("path").first()
-            code = code or input(f"所属单位代码（回车即 {top.code} {top.name}）：").strip() or (top.code if top else "")
+            default = f"{top.code} {top.name}" if top else ""
+            code = code or input(f"所属单位代码（回车即 {default}）：").strip() or (top.code if top else "")
         unit = self._unit(code, name, options["unit_kind"])
         while True:
             password = getpass.getpass("密码：")
