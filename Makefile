@@ -78,6 +78,8 @@ AS_USER ?=
 LINK ?=
 SERVICES ?= servicecenter-web servicecenter-worker
 NO_BACKUP ?=
+# upgrade restarts SERVICES with systemctl when systemd runs (this folder exists).
+SYSTEMD_DIR ?= /run/systemd/system
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 RUN = $(if $(ENV_FILE),deploy/with-env $(ENV_FILE)) $(if $(AS_USER),runuser --preserve-environment -u $(AS_USER) --)
 
@@ -96,9 +98,9 @@ wheelhouse:
 	cp deploy/debian-packages.txt "$$out/"; \
 	if git rev-parse --git-dir >/dev/null 2>&1; then \
 		git diff --quiet HEAD -- . 2>/dev/null || echo "注意：有未提交的改动，源码包只含已提交的 $$(git rev-parse --short HEAD)"; \
+		rel=servicecenter-$(VERSION)-$$(git rev-parse --short HEAD); rm -f "$$out"/servicecenter-*.tar.gz; \
 		git rev-parse --short HEAD > "$$tmp/RELEASE"; \
-		git archive --format=tar.gz --prefix=servicecenter-$(VERSION)/ --add-file="$$tmp/RELEASE" \
-			-o "$$out/servicecenter-$(VERSION).tar.gz" HEAD; \
+		git archive --format=tar.gz --prefix="$$rel/" --add-file="$$tmp/RELEASE" -o "$$out/$$rel.tar.gz" HEAD; \
 	fi; \
 	(cd "$$out" && sha256sum requirements.txt debian-packages.txt *.tar.gz wheels/*.whl 2>/dev/null > SHA256SUMS); \
 	echo "wheelhouse: $$out（$$(ls "$$out/wheels" | wc -l) 个 wheel，$$(du -sh "$$out" | cut -f1)）"
@@ -130,7 +132,7 @@ upgrade:
 	$(RUN) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "== 6/6 切换并重启"
 	@if [ -n "$(LINK)" ]; then ln -sfn "$(CURDIR)" "$(LINK)" && echo "$(LINK) → $(CURDIR)"; fi
-	@if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then \
+	@if [ -d "$(SYSTEMD_DIR)" ] && command -v systemctl >/dev/null; then \
 		for s in $(SERVICES); do echo "+ systemctl restart $$s"; systemctl restart "$$s" || exit 1; done; \
 	else echo "未检测到 systemd：请自行重启 $(SERVICES)"; fi
 	@echo "升级完成。"
