@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "deploy.md"
 SHIM = Path(__file__).resolve().parent / "shim.py"
-SHIMS = ("systemctl", "nginx", "sudo", "apt-get", "curl", "make", "sc-manage")
+SHIMS = ("systemctl", "systemd-analyze", "nginx", "sudo", "apt-get", "curl", "make", "sc-manage")
 HOST = "fw.example.org"
 ADMIN = ("admin", "Kaishi@2026xyz")  # as in docs/deploy.md, step 7
 

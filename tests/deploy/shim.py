@@ -11,6 +11,7 @@ document's commands and in the files those commands install (``rewrite_tree``).
   ExecStart= (oneshot: ExecStart then ExecStartPost, waited for), CacheDirectory=, SIGTERM then
   SIGKILL after TimeoutStopSec= on stop. "nginx" is the real nginx with the prefix's nginx.conf.
 * nginx — the real nginx with ``-c <prefix>/etc/nginx/nginx.conf``.
+* systemd-analyze — the real one, on the rewritten units; any complaint of ``verify`` fails.
 * sudo -u postgres — the throwaway server's superuser over its private socket (PG_TEST_SOCKET).
 * apt-get install — checks that the packages are installed (the machine is prepared by .ci/run).
 * curl — fw.example.org:443/80 connect to the prefix nginx's ports.
@@ -312,6 +313,13 @@ def main(name: str, args: list[str]) -> int:
         return systemctl(args)
     if name == "nginx":
         return nginx(*args)
+    if name == "systemd-analyze":
+        rewrite_tree()
+        result = subprocess.run(["/usr/bin/systemd-analyze", *args], capture_output=True, text=True, check=False)
+        output = (result.stdout + result.stderr).strip()
+        print(f"systemd-analyze {args[0]}: exit {result.returncode}" + (f"\n{output}" if output else ", no complaints"))
+        # Warnings (an unknown key, a missing executable) count as failures.
+        return 1 if result.returncode or (args[:1] == ["verify"] and output) else 0
     if name == "sudo":
         if len(args) < 3 or args[0] != "-u":
             print("sudo (deploy test): only `sudo -u USER COMMAND` is supported", file=sys.stderr)
