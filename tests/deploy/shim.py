@@ -261,7 +261,7 @@ def reload(name: str) -> int:
 def verify() -> int:
     rewrite_tree()
     units = sorted(str(p) for p in UNITS.glob("servicecenter-*"))
-    result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True, check=False)
+    result = subprocess.run(["/usr/bin/systemd-analyze", "verify", *units], capture_output=True, text=True, check=False)
     output = (result.stdout + result.stderr).strip()
     print(f"systemd-analyze verify: {len(units)} units, exit {result.returncode}" + (f"\n{output}" if output else ""))
     return 1 if result.returncode or output else 0
