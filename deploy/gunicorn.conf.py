@@ -37,6 +37,9 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
+# gunicorn ≥ 25's control socket (for gunicornc) is not used; it would go to the home folder, which the
+# service user does not have, and two instances on one machine would share its default path.
+control_socket_disable = True
 proc_name = os.environ.get("GUNICORN_PROC_NAME", "servicecenter")
 # Only nginx (local or on the intranet) may tell gunicorn the client's scheme.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
