@@ -31,7 +31,8 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # nginx talks HTTP/1.0 to the upstream without keepalive; sync workers close after each response.
 keepalive = 2
 # The heartbeat files of the workers on a tmpfs (a disk that stalls must not kill workers).
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# (gunicorn creates them with mkstemp and unlinks them at once; PrivateDevices keeps a /dev/shm.)
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Request logs to the journal (systemd) in nginx's "combined" form plus the time taken (µs).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
