@@ -121,6 +121,9 @@ def main() -> int:
         with phase("fingerprint before"):
             before = fingerprint(url, media)
         rows = sum(c for c, _ in before["tables"].values())
+        with psycopg.connect(url) as conn:
+            db_bytes = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        media_bytes = sum(p.stat().st_size for p in media.rglob("*") if p.is_file())
         print(f"   {len(before['tables'])} tables, {rows:,} rows, {len(before['sequences'])} sequences, "
               f"{len(before['files'])} files")
 
@@ -163,7 +166,8 @@ def main() -> int:
             conn.rollback()
         sensitive = changed != after["tables"]["servicecenter_person"]
         print("\n======== drill ========")
-        print(f"  archive            {archive.name}, {archive.stat().st_size:,} bytes")
+        print(f"  database           {db_bytes / 2**20:,.1f} MB on disk (pg_database_size), files {media_bytes / 2**20:,.1f} MB")
+        print(f"  archive            {archive.name}, {archive.stat().st_size / 2**20:,.1f} MB")
         print(f"  compared           {len(before['tables'])} tables, {rows:,} rows (count and content checksum), "
               f"{len(before['sequences'])} sequences, {len(before['files'])} files (SHA-256)")
         for what, items in lost.items():
