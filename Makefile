@@ -35,10 +35,12 @@ run: seed
 	$(PY) manage.py db_worker & WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## The whole test suite except the browser journeys: lint, migrations up to date, pytest.
+## The whole test suite except the browser journeys: lint, types (mypy, configured in
+## pyproject.toml), migrations up to date, pytest.
 ## SQLite by default; set DATABASE_URL for PostgreSQL (or use `make test-pg`).
 test: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2 -m "not e2e" $(PYTEST_ARGS)
 
@@ -138,4 +140,4 @@ upgrade:
 	@echo "升级完成。"
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles
+	rm -rf $(VENV) .mypy_cache db.sqlite3 db.sqlite3-* var staticfiles

@@ -16,7 +16,10 @@ Goals (issue "proof at scale"): register throughput ≥ 0.9 × raw; register pea
 RSS + 25 MB. The django-import-export ratios are printed for reference.
 
 ``--register petitions`` does the same for the 信访接待登记汇总表 (iterate, raw, register; no
-django-import-export: its columns are computed in the query). ``--job`` measures instead the whole
+django-import-export: its columns are computed in the query), ``--register legalaid`` for the
+法律援助案件登记表 (its own ``ExportSource``, ``legalaid.applications``), ``--register seekers`` for the
+求职登记表 (jobs; ``seed_demo --count jobs=N``), ``--register hardship`` for the 困难职工花名册
+(``hardship.roster``; ``seed_demo --count hardship=N``). ``--job`` measures instead the whole
 background path at the database's size: request → ``ExportJob`` → a ``manage.py db_worker --batch``
 process → progress polls → download → rows read back; with the worker's time, rows/s and peak RSS
 against the ``iterate`` baseline over the same rows (goal: ≤ +25 MB).
@@ -56,7 +59,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MODES = ("iterate", "raw", "register", "import_export")
 TIME_GOAL = 0.9  # register throughput / raw throughput
 MEMORY_GOAL_MB = 25.0  # register peak RSS − iterate peak RSS
-REGISTERS = ("people", "petitions")
+REGISTERS = ("people", "petitions", "legalaid", "seekers", "hardship")
+NAMES = {"people": "people export", "petitions": "petition export", "legalaid": "legal-aid export",
+         "seekers": "seeker export", "hardship": "hardship roster export"}
 PETITION_SOURCE = "petitions.petitions"
 
 
@@ -125,8 +130,14 @@ def petition_source() -> Any:
 
 def export_rows(kind: str, user: Any, params: Any = None) -> tuple[Any, Any]:
     """(register, queryset) exactly as the export of that list builds them for ``user``."""
-    from servicecenter.exportjobs import PERSON_EXPORT
+    from servicecenter.exportjobs import PERSON_EXPORT, get_source
 
+    if kind == "legalaid":  # 法律援助案件登记表: the app's own ExportSource
+        return get_source("legalaid.applications").build(user, params)
+    if kind == "seekers":
+        return get_source("jobs.seekers").build(user, params)
+    if kind == "hardship":  # 困难职工花名册: the app's own ExportSource
+        return get_source("hardship.roster").build(user, params)
     source = PERSON_EXPORT if kind == "people" else petition_source()
     if hasattr(source, "build"):  # the proposed ExportSource.build()
         return source.build(user, params)
@@ -157,9 +168,14 @@ def child(mode: str, rows: int, out_path: str, kind: str = "people") -> dict:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("raw")
         dt_positions = [i for i, c in enumerate(register.columns) if c.kind == "datetime"]
+        # The same cell values the register writes: a column's transform (the roster decrypts the ID
+        # numbers for users who may see them) produces the data, it is not part of writing it.
+        transforms = [(i, c.transform) for i, c in enumerate(register.columns) if c.transform is not None]
         append = ws.append
         for count, row in enumerate(register.rows(queryset), start=1):
             values = [count, *row]
+            for i, transform in transforms:
+                values[i + 1] = transform(values[i + 1])
             for i in dt_positions:
                 if values[i + 1] is not None:
                     values[i + 1] = values[i + 1].replace(tzinfo=None)
@@ -213,6 +229,33 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
     _setup_django()
     from servicecenter.models import Person
 
+    if kind == "legalaid":
+        from legalaid.models import Application
+
+        have = Application.objects.count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--count", f"legalaid={rows}"],
+                           check=True)
+            have = Application.objects.count()
+        return have
+    if kind == "hardship":
+        from hardship.models import HardshipFile
+
+        have = HardshipFile.objects.filter(status="archived").count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--count", f"hardship={rows}"],
+                           check=True)
+            have = HardshipFile.objects.filter(status="archived").count()
+        return have
+    if kind == "seekers":
+        from jobs.models import Seeker
+
+        have = Seeker.objects.count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), "seed_demo", "--scale", str(rows),
+                            "--count", f"jobs={rows}"], check=True)
+            have = Seeker.objects.count()
+        return have
     if kind == "petitions":
         from petitions.models import Petition
 
@@ -252,7 +295,8 @@ def main() -> int:
                         help="instead: the whole background path at this size — request, db_worker, "
                              "progress polling, download, read back")
     parser.add_argument("--register", choices=REGISTERS, default="people",
-                        help="which list's register: people (职工名册) or petitions (信访接待登记汇总表)")
+                        help="which list's register: people (职工名册), petitions (信访接待登记汇总表), legalaid "
+                             "(法律援助案件登记表), seekers (求职登记表) or hardship (困难职工花名册)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -268,10 +312,12 @@ def main() -> int:
         return job_run(args.register, args.timeout, args.json)
     have = ensure_rows(args.rows, args.seed, args.register)
     if have < args.rows:
-        what = "名职工" if args.register == "people" else "件信访"
+        what = {"people": "名职工", "petitions": "件信访", "legalaid": "件法律援助申请",
+                "seekers": "名求职者", "hardship": "份在档困难职工档案"}[args.register]
+        how = {"people": "--scale ", "petitions": "--count petitions=", "legalaid": "--count legalaid=",
+               "seekers": "--count jobs=", "hardship": "--count hardship="}[args.register]
         print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
-              f"{'--scale ' if args.register == 'people' else '--count petitions='}{args.rows}`（或加 --seed）。",
-              file=sys.stderr)
+              f"{how}{args.rows}`（或加 --seed）。", file=sys.stderr)
         return 2
     from django.db import connection
 
@@ -360,7 +406,7 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     user = User.objects.get(username="city_sup")
     _, queryset = export_rows(kind, user)
     expected = queryset.count()
-    name = "people export (background)" if kind == "people" else "petition export (background)"
+    name = f"{NAMES[kind]} (background)"
     print(f"{name}: {expected:,} rows; iteration baseline first", flush=True)
     base = run_child("iterate", expected, timeout, kind)
     if "error" in base:
@@ -371,10 +417,16 @@ def job_run(kind: str = "people", timeout: float = 3600, json_path: str | None =
     client = Client()
     client.force_login(user)
     client.get("/exports/")  # warm up: URLconf, middleware, templates (not part of the figure)
-    source = PERSON_EXPORT if kind == "people" else petition_source()
-    own_view = kind == "people" or type(source).__name__ != "BenchPetitionExport"
+    from servicecenter.exportjobs import get_source
+
+    own_sources = {"people": lambda: PERSON_EXPORT, "legalaid": lambda: get_source("legalaid.applications"),
+                   "seekers": lambda: get_source("jobs.seekers"), "hardship": lambda: get_source("hardship.roster")}
+    source = own_sources[kind]() if kind in own_sources else petition_source()
+    own_view = kind != "petitions" or type(source).__name__ != "BenchPetitionExport"
     below = not has_more_than(queryset, background_threshold(user))
-    url = "/people/export.xlsx" if kind == "people" else "/petitions/export.xlsx"
+    url = {"people": "/people/export.xlsx", "petitions": "/petitions/export.xlsx",
+           "legalaid": "/legalaid/applications/export.xlsx", "seekers": "/jobs/seekers/export.xlsx",
+           "hardship": "/hardship/export.xlsx"}[kind]
     started = time.perf_counter()
     if own_view and not below:
         response = client.get(url)
@@ -475,7 +527,7 @@ def goals(results: dict[str, dict], kind: str = "people") -> dict[str, bool]:
     when other work shares the machine."""
     ok = {m: r for m, r in results.items() if "error" not in r}
     verdicts: dict[str, bool] = {}
-    name = "people export" if kind == "people" else "petition export"
+    name = NAMES[kind]
     print()
     reg, raw, base = ok.get("register"), ok.get("raw"), ok.get("iterate")
     if reg and raw:

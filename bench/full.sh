@@ -3,17 +3,28 @@
 # DATABASE_URL, `make bench` runs this inside tests/pg/with-postgres.sh, a throwaway server).
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:55432/bench bench/full.sh
-#   ROWS=1000000 PETITIONS=1000000 RUNS=11 bench/full.sh        # the defaults
+#   ROWS=1000000 PETITIONS=1000000 APPLICATIONS=200000 SEEKERS=100000 HARDSHIP=200000 RUNS=11 bench/full.sh   # the defaults
 #   ONLY="lists petitions" bench/full.sh                         # some of the steps (names below)
 #
-# 1. seed       migrate, then `seed_demo --scale $ROWS --count petitions=$PETITIONS` (idempotent: seconds
-#               when the data is there; about 2 + 2.5 minutes on an empty database)
+# 1. seed       migrate, then `seed_demo --scale $ROWS --count petitions=$PETITIONS --count
+#               legalaid=$APPLICATIONS --count jobs=$SEEKERS --count hardship=$HARDSHIP` (idempotent: seconds
+#               when the data is there)
 # 2. lists      people list at $ROWS people: ours against raw SQL and Django admin, deep pages
 # 3. petitions  petition list at $PETITIONS cases: city and station, filtered and not, deep pages
+#    legalaid   the legal-aid application list at $APPLICATIONS cases: city and station, filtered, deep pages
+#    legalaid-export  法律援助案件登记表 at $APPLICATIONS rows: ours against raw openpyxl
+# 3b. matching  就业援助 at $SEEKERS seekers and $SEEKERS/5 open postings: top 20 in SQL vs all in Python;
+#               the seeker list (bench/jobs_bench.py)
 # 4. export     people register at $ROWS rows: ours, raw openpyxl, django-import-export (memory too)
 # 5. petition-export  petition register at $PETITIONS rows: ours against raw openpyxl
+#    seeker-export    求职登记表 at $SEEKERS rows: ours against raw openpyxl
 # 6. jobs       both registers through the background path (request → db_worker → file)
 # 7. pdf        the person card in Chinese against the same page in Latin text
+# 8. hardship   the roster (困难职工花名册) and the file register at $HARDSHIP files: city and station, deep pages
+#    hardship-export  the roster register (four fifths of $HARDSHIP rows: the archived files) against raw openpyxl
+#    eligibility      the evaluation of one file (read, evaluate, store the trace): goal < 20 ms
+# 9. rollup     the city's monthly roll-up, 1,000 stations × 12 months, against raw SQL (the bench
+#               organisation and the spreading of the petitions over it are made once per database)
 #
 # Each step prints its tables and one line per goal: PASS or FAIL, the figure, its reference and the
 # ratio (INFO: a figure given for reference, without a goal). The summary at the end repeats those
@@ -24,8 +35,11 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 ROWS=${ROWS:-1000000}
 PETITIONS=${PETITIONS:-1000000}
+APPLICATIONS=${APPLICATIONS:-200000}
 RUNS=${RUNS:-11}
-ONLY=${ONLY:-seed lists petitions export petition-export jobs pdf}
+SEEKERS=${SEEKERS:-100000}  # 就业援助: seekers, and SEEKERS / 5 = 20,000 open postings
+HARDSHIP=${HARDSHIP:-200000}  # 困难职工档案
+ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf hardship hardship-export eligibility rollup}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-full.XXXXXX")}
 mkdir -p "$OUT"
 
@@ -59,26 +73,42 @@ step() {  # step NAME COMMAND...: run it, keep its output in $OUT/NAME.log, note
     fi
 }
 
-echo "bench/full.sh: $ROWS people, $PETITIONS petitions on ${DATABASE_URL%%\?*}; logs in $OUT"
+echo "bench/full.sh: $ROWS people, $PETITIONS petitions, $APPLICATIONS legal-aid cases, $SEEKERS seekers, $HARDSHIP hardship files on ${DATABASE_URL%%\?*}; logs in $OUT"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
      "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if wanted seed; then
     # seed_demo refuses to write demo data with DEBUG off.
     step seed bash -c 'set -e; "$1" manage.py migrate --noinput -v1 | tail -n 3
-        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --count petitions="$3"' _ "$PY" "$ROWS" "$PETITIONS"
+        time DEBUG=1 "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count legalaid="$4" \
+            --count jobs="$5" --count hardship="$6"' _ "$PY" "$ROWS" "$PETITIONS" "$APPLICATIONS" "$SEEKERS" "$HARDSHIP"
 fi
 wanted lists && step lists "$PY" bench/list_pages.py --rows "$ROWS" --runs "$RUNS" --no-seed --json "$OUT/lists.json"
 wanted petitions && step petitions "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" \
     --runs "$RUNS" --no-seed --json "$OUT/petitions.json"
+wanted legalaid && step legalaid "$PY" bench/legalaid_pages.py --applications "$APPLICATIONS" --runs "$RUNS" \
+    --no-seed --json "$OUT/legalaid.json"
 wanted export && step export "$PY" bench/export_bench.py --rows "$ROWS" --json "$OUT/export.json"
 wanted petition-export && step petition-export "$PY" bench/export_bench.py --register petitions \
     --rows "$PETITIONS" --json "$OUT/petition-export.json"
+wanted legalaid-export && step legalaid-export "$PY" bench/export_bench.py --register legalaid \
+    --rows "$APPLICATIONS" --json "$OUT/legalaid-export.json"
+wanted matching && step matching "$PY" bench/jobs_bench.py --seekers "$SEEKERS" --rows "$ROWS" --runs "$RUNS" \
+    --no-seed --json "$OUT/matching.json"
+wanted seeker-export && step seeker-export "$PY" bench/export_bench.py --register seekers \
+    --rows "$SEEKERS" --json "$OUT/seeker-export.json"
 if wanted jobs; then
     step job-people "$PY" bench/export_bench.py --job --json "$OUT/job-people.json"
     step job-petitions "$PY" bench/export_bench.py --job --register petitions --json "$OUT/job-petitions.json"
+    step job-hardship "$PY" bench/export_bench.py --job --register hardship --json "$OUT/job-hardship.json"
 fi
 wanted pdf && step pdf "$PY" bench/pdf_bench.py --json "$OUT/pdf.json"
+wanted hardship && step hardship "$PY" bench/hardship_pages.py --rows "$ROWS" --files "$HARDSHIP" --runs "$RUNS" \
+    --no-seed --json "$OUT/hardship.json"
+wanted hardship-export && step hardship-export "$PY" bench/export_bench.py --register hardship \
+    --rows $((HARDSHIP * 4 / 5)) --json "$OUT/hardship-export.json"
+wanted eligibility && step eligibility "$PY" bench/eligibility_bench.py --json "$OUT/eligibility.json"
+wanted rollup && step rollup "$PY" bench/summaries_bench.py --strict --json "$OUT/rollup.json"
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STEPS[@]}"

@@ -8,12 +8,15 @@
 #   tests/pg/with-postgres.sh bench/smoke.sh     # a throwaway PostgreSQL server (what CI runs)
 #   DATABASE_URL=postgres://…/db bench/smoke.sh  # that database (gets the demo data, 10,000 people, 10,000 petitions)
 #   SMOKE_SKIP_LOAD=1 bench/smoke.sh             # without the load test (bench/load/run.sh --quick, ~2 min)
-#   ROWS=20000 PETITIONS=5000 bench/smoke.sh     # other sizes
+#   ROWS=20000 PETITIONS=5000 bench/smoke.sh     # other sizes (APPLICATIONS: legal-aid cases, HARDSHIP: hardship files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 ROWS=${ROWS:-10000}
 PETITIONS=${PETITIONS:-10000}
+APPLICATIONS=${APPLICATIONS:-10000}
+SEEKERS=${SEEKERS:-10000}  # 就业援助: seekers, and SEEKERS / 5 open postings
+HARDSHIP=${HARDSHIP:-10000}
 export DEBUG=1  # seed_demo refuses to write demo data with DEBUG off
 
 # A scratch folder: the SQLite database (when DATABASE_URL is not set) and MEDIA_ROOT, where the
@@ -24,7 +27,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     export DATABASE_URL="sqlite:///$tmp/bench.sqlite3"
 fi
 export MEDIA_ROOT="$tmp/media"
-echo "== bench smoke run: $ROWS people, $PETITIONS petitions on ${DATABASE_URL%%:*}"
+echo "== bench smoke run: $ROWS people, $PETITIONS petitions, $SEEKERS seekers, $HARDSHIP hardship files on ${DATABASE_URL%%:*}"
 
 started=$(date +%s)
 step() {  # step NAME COMMAND...: run it, print its time; a failure stops the run (set -e)
@@ -37,15 +40,26 @@ step() {  # step NAME COMMAND...: run it, print its time; a failure stops the ru
     echo "-- $name: $(( $(date +%s) - t0 )) s"
 }
 
-step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3"' \
-    _ "$PY" "$ROWS" "$PETITIONS"
+step "seed" bash -c '"$1" manage.py migrate --noinput -v0 && "$1" manage.py seed_demo --scale "$2" --count petitions="$3" --count legalaid="$4" --count jobs="$5" --count hardship="$6"' \
+    _ "$PY" "$ROWS" "$PETITIONS" "$APPLICATIONS" "$SEEKERS" "$HARDSHIP"
 step "people list" "$PY" bench/list_pages.py --rows "$ROWS" --runs 3 --no-seed
 step "petition list" "$PY" bench/petition_pages.py --rows "$ROWS" --petitions "$PETITIONS" --runs 3 --no-seed
+step "legal-aid list" "$PY" bench/legalaid_pages.py --applications "$APPLICATIONS" --runs 3 --no-seed
 step "people export" "$PY" bench/export_bench.py --rows "$ROWS" --repeat 1
 step "petition export" "$PY" bench/export_bench.py --register petitions --rows "$PETITIONS" --repeat 1
+step "legal-aid export" "$PY" bench/export_bench.py --register legalaid --rows "$APPLICATIONS" --repeat 1
+step "jobs: matching and seeker list" "$PY" bench/jobs_bench.py --seekers "$SEEKERS" --rows "$ROWS" --runs 3 \
+    --seekers-measured 2 --no-seed
+step "seeker export" "$PY" bench/export_bench.py --register seekers --rows "$SEEKERS" --repeat 1
 step "people export, background" "$PY" bench/export_bench.py --job
 step "petition export, background" "$PY" bench/export_bench.py --job --register petitions
+step "hardship roster" "$PY" bench/hardship_pages.py --rows "$ROWS" --files "$HARDSHIP" --runs 3 --no-seed
+# About nine in ten bulk files are archived (the roster): export four fifths of the files.
+step "hardship export" "$PY" bench/export_bench.py --register hardship --rows $((HARDSHIP * 4 / 5)) --repeat 1
+step "hardship export, background" "$PY" bench/export_bench.py --job --register hardship
+step "eligibility" "$PY" bench/eligibility_bench.py --runs 20
 step "pdf" "$PY" bench/pdf_bench.py --repeat 3
+step "roll-up" "$PY" bench/summaries_bench.py --runs 3
 if [ -x bench/load/run.sh ] && [ -z "${SMOKE_SKIP_LOAD:-}" ]; then
     # Its own throwaway PostgreSQL and gunicorn, whatever DATABASE_URL says; needs the server binaries.
     if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then

@@ -27,19 +27,31 @@ import random
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.db import IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
 from servicecenter.access import escalation_units
 from servicecenter.clocks import rolls_over
-from servicecenter.models import Employer, OrgUnit, Person, PersonLink, Sequence, User
+from servicecenter.demo import mobile, person_name
+from servicecenter.models import Employer, EmployerLink, OrgUnit, Person, PersonLink, Sequence, User
 from servicecenter.numbering import format_case_number
 from servicecenter.parameters import param
 from servicecenter.workdays import Calendar
 
-from .models import Category, Escalation, FollowUp, Notice, Petition, PetitionEvent, Task, TaskTarget
+from .models import (
+    Category,
+    Escalation,
+    FollowUp,
+    HotlineOrder,
+    Notice,
+    Petition,
+    PetitionEvent,
+    Task,
+    TaskTarget,
+)
 from .workflow import PETITION_FLOW
 
 TOKEN_NAMESPACE = uuid.UUID("6f1c2b9e-3d7a-4c55-9a0e-5b8f7e2d1c40")
@@ -66,6 +78,8 @@ STORIES = [
     ("其他", 2, "反映{e}食堂收费过高等问题。", "请工会协调。"),
 ]
 CHANNELS = [("visit", 45), ("hotline", 30), ("letter", 8), ("online", 12), ("assigned", 5)]
+# Of the generated cases, this share is anonymous, and this share known by name and phone only.
+ANONYMOUS_SHARE, PARTIAL_SHARE = 0.03, 0.04
 DEPARTMENTS = [("区人力社保局劳动保障监察大队", "王科长 0575-88120001"), ("区劳动人事争议仲裁院", "李主任 0575-88120002"),
                ("区医疗保障局", "陈科长 0575-88120003"), ("街道综治中心", "周主任 0575-88120004")]
 SATISFACTION = [("satisfied", 78), ("fairly", 17), ("unsatisfied", 5)]
@@ -93,6 +107,7 @@ class _World:
                  .select_related("org_unit").distinct())
         self.staff: dict[int, list[User]] = defaultdict(list)
         for u in users:
+            assert u.org_unit_id is not None  # org_unit__isnull=False above
             self.staff[u.org_unit_id].append(u)
         self.units = list(OrgUnit.objects.filter(pk__in=list(self.staff)).select_related("parent"))
         self.unit = {u.pk: u for u in self.units}
@@ -113,7 +128,7 @@ class _World:
         self.any_people = list(Person.objects.values_list("pk", "org_unit__path")[:5000])
         if not self.any_people:
             raise RuntimeError("seed_petitions: no people — run seed_demo first")
-        self.employers = list(Employer.objects.values_list("pk", "name")[:2000])
+        self.employers = list(Employer.objects.values_list("pk", "name", "org_unit__path")[:2000])
         supervisors = {u.org_unit_id: u for u in
                        User.objects.filter(is_active=True, role_grants__role="supervisor").order_by("pk")}
         # (unit, a supervisor there who acknowledges older cases — None: nobody, it stays waiting)
@@ -174,11 +189,12 @@ def seed_petitions(count: int, *, rng_seed: int = 2026, batch: int = BATCH, work
     blocks = [range(start, min(start + RNG_BLOCK, count)) for start in range(0, count, RNG_BLOCK)]
     # Cases are written in index order, a block at a time: a block whose first and last case are
     # there is complete; one with neither is new; anything else is looked at case by case.
-    present = set()
+    present: set[uuid.UUID] = set()
     for k in range(0, len(blocks), 500):
         chunk = [t for b in blocks[k:k + 500] for t in (_token(rng_seed, b[0]), _token(rng_seed, b[-1]))]
         present.update(Petition.objects.filter(intake_token__in=chunk).values_list("intake_token", flat=True))
-    fresh, partial = [], []
+    fresh: list[range] = []
+    partial: list[range] = []
     for b in blocks:
         found = (_token(rng_seed, b[0]) in present) + (_token(rng_seed, b[-1]) in present)
         if found < 2:
@@ -236,6 +252,79 @@ def _seed_tasks(world: _World) -> None:
                     due_date=task.due_date, late_from=None if done else task.due_date + ONE_DAY)
 
 
+DEMO_ORDER_PREFIX = "GD3306"
+
+
+def seed_ways_in() -> int:
+    """A few cases for each way in that the generator does not draw, made through the services (once):
+    12351 work orders at each stage, matters assigned from above (one for a 交办事项), an anonymous
+    group letter, a caller who left a name and phone only, and online submissions waiting, accepted
+    and declined."""
+    from . import services
+
+    if HotlineOrder.objects.filter(order_number__startswith=DEMO_ORDER_PREFIX).exists():
+        return 0
+    station = OrgUnit.objects.filter(code="330602001").select_related("parent").first()
+    clerk = User.objects.filter(org_unit=station, role_grants__role="clerk", is_active=True).order_by("pk").first()
+    category = Category.objects.filter(is_active=True).order_by("order").first()
+    if station is None or clerk is None or category is None:
+        return 0
+    supervisor = User.objects.filter(org_unit_id=station.parent_id, role_grants__role="supervisor",
+                                     is_active=True).order_by("pk").first()
+    employer = Employer.objects.filter(org_unit__path__startswith=station.path).order_by("pk").first()
+    before = Petition.objects.count()
+    now, today = timezone.now(), timezone.localdate()
+    report = services.CompletionReport("经核实，公司拖欠两个月工资属实。", "《工资支付暂行规定》第七条。",
+                                       "经协调，公司已补发拖欠工资。", "表示满意。", Decimal("16800.00"))
+
+    def intake(channel: str, person: Any, **extra: Any) -> Petition:
+        return services.petition_intake(
+            by=clerk, token=uuid.uuid5(TOKEN_NAMESPACE, f"ways-in:{channel}:{extra.pop('key')}"), org_unit=station,
+            person=person, channel=channel, received_at=now - datetime.timedelta(hours=2), headcount=extra.pop("n", 1),
+            category=category, facts=extra.pop("facts", "反映单位拖欠工资两个月。"), request="要求足额支付。",
+            employer=employer, **extra)
+
+    for k, stage in enumerate(("received", "answered", "closed")):
+        hotline = services.HotlineDetails(f"{DEMO_ORDER_PREFIX}{today:%Y%m%d}{k + 1:04d}", mobile(random.Random(k)),
+                                          "省12351平台话务员" + "甲乙丙"[k], now - datetime.timedelta(hours=3),
+                                          "complaint", today + datetime.timedelta(days=7))
+        p = intake("12351", services.Caller(person_name(random.Random(100 + k)), mobile(random.Random(200 + k))),
+                   key=k, hotline=hotline)
+        if stage in ("answered", "closed"):
+            services.petition_close(petition=p, by=clerk, report=report)
+            services.hotline_feedback(order=p.hotline_order, by=clerk, feedback="已协调公司补发拖欠工资，职工表示满意。")
+        if stage == "closed":
+            services.hotline_revisit(order=p.hotline_order, by=clerk, satisfaction="satisfied")
+    intake("assigned", services.Caller("匿名职工代表", "13905750001"), key="province", facts="反映公司长期安排加班不付加班费。",
+           referral=services.Referral("省总工会权益保障部", "浙工权〔2026〕12号", today - datetime.timedelta(days=2),
+                                      today + datetime.timedelta(days=20)))
+    target = TaskTarget.objects.filter(org_unit=station, status="pending").select_related("task").first()
+    if target is not None:
+        intake("assigned", None, key="task", facts=target.task.content, referral=services.Referral(
+            target.task.org_unit.name, f"交办事项：{target.task.title}", timezone.localdate(target.task.created_at),
+            target.task.due_date, target))
+    intake("letter", None, key="anonymous-group", n=12, is_confidential=True,
+           facts="匿名联名信：车间十余名职工反映公司克扣加班费。")
+    intake("hotline", services.Caller("陈师傅", "13705751234", "越城区某物流公司"), key="partial")
+    # Online: one waiting in the queue, one accepted, one declined (the public page's path).
+    waiting = []
+    for k in range(3):
+        sub, _ = services.submission_create(
+            token=uuid.uuid5(TOKEN_NAMESPACE, f"ways-in:online:{k}"), org_unit=station,
+            name=person_name(random.Random(300 + k)), phone=mobile(random.Random(400 + k)),
+            employer_name=employer.name if employer else "", category=category,
+            facts="网上反映：公司未按时发放上月工资。", request="希望工会帮助协调。", client="demo")
+        waiting.append(sub)
+    services.submission_accept(submission=waiting[1], by=clerk, category=category, employer=employer)
+    services.submission_decline(submission=waiting[2], by=clerk, reason="该事项已由劳动保障监察部门立案处理，请向其咨询进度。")
+    if supervisor is not None:
+        anonymous = Petition.objects.filter(org_unit=station, identity="anonymous").order_by("pk").first()
+        known = Person.objects.filter(org_unit=station).order_by("pk").first()
+        if anonymous is not None and known is not None and not anonymous.is_confidential:
+            services.petition_identify(petition=anonymous, by=supervisor, id_number=known.id_number)
+    return Petition.objects.count() - before
+
+
 def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> dict[str, Any]:
     """One case, its timeline and what follows from it, as plain values (model field attnames)."""
     now, today, tz = world.now, world.today, world.tz
@@ -258,9 +347,15 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
     channel = rng.choices(CHANNEL_VALUES, weights=CHANNEL_WEIGHTS)[0]
     category = world.categories.get(name) or next(iter(world.categories.values()))
     facts = facts.format(e=employer[1] if employer else "单位", m=rng.randint(2, 8), n=rng.randint(8, 90) * 1000)
+    who = rng.random()
+    identity = ("anonymous" if who < ANONYMOUS_SHARE else "partial" if who < ANONYMOUS_SHARE + PARTIAL_SHARE
+                else "person")
     p: dict[str, Any] = {
         "org_unit_id": unit.pk, "received_unit_id": unit.pk, "received_at": received, "received_by_id": receiver,
-        "channel": channel, "person_id": person_pk, "headcount": headcount, "is_group": headcount >= 5,
+        "channel": channel, "person_id": person_pk if identity == "person" else None, "identity": identity,
+        "caller_name": person_name(rng) if identity == "partial" else "",
+        "caller_phone": mobile(rng) if identity == "partial" else "",
+        "headcount": headcount, "is_group": headcount >= 5,
         "employer_id": employer[0] if employer else None, "category_id": category, "facts": facts,
         "request": request, "is_confidential": rng.random() < 0.08, "is_urgent": rng.random() < 0.03,
         "handler_id": receiver, "accepted_on": accepted, "in_working_days": working, "due_date": due,
@@ -268,8 +363,8 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
         "intake_token": token, "status": Petition.Status.OPEN.value, "handling": "",
     }
     events = [("intake", receiver, received, f"{CHANNEL_LABELS[channel]}，{headcount}人")]
-    follow_up = None
-    notice = None
+    follow_up: dict[str, Any] | None = None
+    notice: dict[str, Any] | None = None
     age = (today - accepted).days
     fate = rng.random()
     if age > 3 and fate < 0.25:
@@ -324,7 +419,10 @@ def _spec(world: _World, rng: random.Random, index: int, token: uuid.UUID) -> di
                   "issued_on": accepted + datetime.timedelta(days=2), "issued_by_id": handler}
         events.append(("notice", handler, received + datetime.timedelta(days=2), NOTICE_LABELS[kind]))
     return {"petition": p, "unit": unit, "events": events, "follow_up": follow_up, "notice": notice,
-            "link": not person_path.startswith(unit.path), "escalate": world.escalate_to[unit.pk],
+            "link": identity == "person" and not person_path.startswith(unit.path),
+            # The employer concerned is linked to the case's unit, as at intake (its page opens there).
+            "employer_link": employer is not None and not employer[2].startswith(unit.path),
+            "escalate": world.escalate_to[unit.pk],
             "acked_before": received + ONE_DAY if age > 2 else None}
 
 
@@ -348,9 +446,23 @@ def _numbers(specs: list[dict[str, Any]]) -> None:
             s["notice"]["number"] = number
 
 
-def _related(specs: list[dict[str, Any]], petition_ids: list[int]) -> dict[str, list[dict[str, Any]]]:
+class _Related(TypedDict):
+    events: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    notices: list[dict[str, Any]]
+    links: list[PersonLink]
+    employer_links: list[EmployerLink]
+
+
+def _related(specs: list[dict[str, Any]], petition_ids: list[int]) -> _Related:
     """The rows that hang off each case, with the case's id filled in."""
-    events, follow_ups, escalations, notices, links = [], [], [], [], []
+    events: list[dict[str, Any]] = []
+    follow_ups: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    links: list[PersonLink] = []
+    employer_links: list[EmployerLink] = []
     for s, pk in zip(specs, petition_ids, strict=True):
         p = s["petition"]
         events += [{"petition_id": pk, "kind": k, "label": EVENT_LABELS.get(k, k), "by_id": u, "at": at, "note": note,
@@ -366,8 +478,10 @@ def _related(specs: list[dict[str, Any]], petition_ids: list[int]) -> dict[str, 
                                     "acknowledged_at": acked, "acknowledged_by_id": supervisor.pk if acked else None})
         if s["link"]:
             links.append(PersonLink(person_id=p["person_id"], org_unit_id=p["org_unit_id"]))
+        if s["employer_link"]:
+            employer_links.append(EmployerLink(employer_id=p["employer_id"], org_unit_id=p["org_unit_id"]))
     return {"events": events, "follow_ups": follow_ups, "escalations": escalations, "notices": notices,
-            "links": links}
+            "links": links, "employer_links": employer_links}
 
 
 @transaction.atomic
@@ -382,6 +496,7 @@ def _write(specs: list[dict[str, Any]]) -> int:
                                    ignore_conflicts=True)
     Notice.objects.bulk_create([Notice(**r) for r in rows["notices"]], batch_size=500)
     PersonLink.objects.bulk_create(rows["links"], batch_size=1000, ignore_conflicts=True)
+    EmployerLink.objects.bulk_create(rows["employer_links"], batch_size=1000, ignore_conflicts=True)
     return len(petitions)
 
 
@@ -412,7 +527,8 @@ def _copy_blocks(world: _World, blocks: list[range], rng_seed: int, workers: int
     world.prime_due()  # the workers must not touch the database
     _WORLD = world
     workers = min(2, os.cpu_count() or 1) if workers is None else workers
-    created, failed = 0, []
+    created = 0
+    failed: list[range] = []
     if workers <= 1 or len(jobs) == 1:
         for job in jobs:
             created += _write_block(world, job, _build_block(job), failed)
@@ -463,6 +579,7 @@ def _build_block(job: tuple[int, int, int, list[int]]) -> dict[str, Any]:
         "notices": _copy_lines(Notice, related["notices"], last="number"),
         "notice_series": notice_series,
         "links": [(link.person_id, link.org_unit_id) for link in related["links"]],
+        "employer_links": [(link.employer_id, link.org_unit_id) for link in related["employer_links"]],
     }
 
 
@@ -486,6 +603,8 @@ def _write_block(world: _World, job: tuple, payload: dict[str, Any], failed: lis
             _copy(cursor, Notice, payload["notices"], last="number", last_values=notice_numbers)
             PersonLink.objects.bulk_create([PersonLink(person_id=person, org_unit_id=unit)
                                             for person, unit in payload["links"]], ignore_conflicts=True)
+            EmployerLink.objects.bulk_create([EmployerLink(employer_id=employer, org_unit_id=unit)
+                                              for employer, unit in payload["employer_links"]], ignore_conflicts=True)
     except IntegrityError:
         failed.append(range(job[0], job[1]))
         return 0
@@ -495,7 +614,9 @@ def _write_block(world: _World, job: tuple, payload: dict[str, Any], failed: lis
 def _copy_fields(model: type[models.Model], *, with_pk: bool = False, last: str | None = None) -> list[models.Field]:
     fields = [f for f in model._meta.concrete_fields if (with_pk or not f.primary_key) and f.attname != last]
     if last:
-        fields.append(model._meta.get_field(last))
+        field = model._meta.get_field(last)
+        assert isinstance(field, models.Field)  # a column of the model, not a reverse relation
+        fields.append(field)
     return fields
 
 
@@ -510,6 +631,11 @@ def _copy_lines(model: type[models.Model], rows: Iterable[dict[str, Any]], *, wi
     return ["\t".join([_copy_text(row.get(name, defaults[name])) for name in names]) for row in rows]
 
 
+def _column(field: models.Field) -> str:
+    assert field.column is not None  # _copy_fields() gives concrete fields, which have a column
+    return field.column
+
+
 def _copy(cursor: Any, model: type[models.Model], lines: list[str], *, with_pk: bool = False,
           last: str | None = None, last_values: list[str] | None = None) -> None:
     if not lines:
@@ -519,7 +645,7 @@ def _copy(cursor: Any, model: type[models.Model], lines: list[str], *, with_pk: 
         data = "".join(f"{line}\t{_copy_text(value)}\n" for line, value in zip(lines, last_values, strict=True))
     else:
         data = "\n".join(lines) + "\n"
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(_column(f)) for f in fields)
     with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
         copy.write(data.encode())
 

@@ -61,7 +61,7 @@ class PetitionFilter(ScopedFilterSet):
         model = Petition
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.user = user
         units = self.filters["org_unit"].queryset

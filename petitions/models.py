@@ -3,7 +3,11 @@ employers and tasks assigned from above. States change only through ``petitions/
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +15,11 @@ from django.utils import timezone
 from servicecenter.clocks import Clock
 from servicecenter.models import Employer, OrgUnit, Person
 from servicecenter.timeline import CaseEvent
+
+if TYPE_CHECKING:
+    from servicecenter.steps import Panel
+
+    from .confidentiality import Complainant
 
 
 class Category(models.Model):
@@ -32,9 +41,18 @@ class Petition(models.Model):
     class Channel(models.TextChoices):
         VISIT = "visit", "来访"
         LETTER = "letter", "来信"
-        HOTLINE = "hotline", "来电/12351"
+        HOTLINE = "hotline", "来电"
+        HOTLINE_12351 = "12351", "12351热线"
         ONLINE = "online", "网络"
         ASSIGNED = "assigned", "上级交办"
+
+    class Identity(models.TextChoices):
+        """How far the complainant is known: a registered person (with the ID number), a name and
+        phone only (an ID is asked for later, where it matters), or nobody (匿名来信/来电)."""
+
+        PERSON = "person", "已登记职工"
+        PARTIAL = "partial", "仅留姓名电话"
+        ANONYMOUS = "anonymous", "匿名"
 
     class Status(models.TextChoices):
         OPEN = "open", "待处理"
@@ -61,7 +79,14 @@ class Petition(models.Model):
     received_at = models.DateTimeField("受理时间")
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="接待人")
     channel = models.CharField("来访形式", max_length=10, choices=Channel.choices)
-    person = models.ForeignKey(Person, models.PROTECT, related_name="petitions", verbose_name="来访人")
+    identity = models.CharField("来访人身份", max_length=10, choices=Identity.choices, default=Identity.PERSON)
+    person = models.ForeignKey(Person, models.PROTECT, null=True, blank=True, related_name="petitions",
+                               verbose_name="来访人")
+    # A complainant known by name and phone only (identity = partial): what they gave.
+    caller_name = models.CharField("来访人姓名", max_length=50, blank=True)
+    caller_phone = models.CharField("联系电话", max_length=20, blank=True)
+    caller_employer = models.CharField("工作单位", max_length=200, blank=True)
+    visitor_post = models.CharField("工作岗位", max_length=50, blank=True)
     headcount = models.PositiveIntegerField("人数", default=1)
     is_group = models.BooleanField("群体性信访", default=False)
     employer = models.ForeignKey(Employer, models.PROTECT, null=True, blank=True, related_name="petitions",
@@ -71,12 +96,28 @@ class Petition(models.Model):
     request = models.TextField("诉求")
     is_confidential = models.BooleanField("保密（投诉、控告、举报）", default=False)
     is_urgent = models.BooleanField("重大/紧急", default=False)
+    reception_opinion = models.TextField("接待处理意见", blank=True)
+    # A receipt time older than ``petition.receipt_max_days_back`` days: entered by a supervisor, why.
+    backdate_reason = models.CharField("补登理由", max_length=200, blank=True)
+
+    # 上级交办: who assigned it, under which reference, when, and by when (the clock follows it).
+    referred_by = models.CharField("交办单位", max_length=100, blank=True)
+    referral_ref = models.CharField("交办文号", max_length=60, blank=True)
+    referred_on = models.DateField("上级交办日期", null=True, blank=True)
+    referral_due = models.DateField("上级交办期限", null=True, blank=True)
+    task_target = models.ForeignKey("TaskTarget", models.SET_NULL, null=True, blank=True, related_name="petitions",
+                                    verbose_name="交办事项")
+    referral_report = models.TextField("办理报告", blank=True)
+    referral_reported_at = models.DateTimeField("报告交办单位时间", null=True, blank=True)
+    referral_reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                             related_name="+", verbose_name="报告人")
 
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     handling = models.CharField("办理方式", max_length=10, choices=Handling.choices, blank=True, default="")
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                                 verbose_name="承办人")
     handler_due = models.DateField("交办期限", null=True, blank=True)
+    handed_on = models.DateField("交办日期", null=True, blank=True)
     sent_up_from = models.ForeignKey(OrgUnit, models.PROTECT, null=True, blank=True, related_name="+",
                                      verbose_name="上报单位")
     forwarded_to = models.CharField("转办部门", max_length=100, blank=True)
@@ -105,11 +146,18 @@ class Petition(models.Model):
     report_basis = models.TextField("处理依据", blank=True)
     report_result = models.TextField("处理结果", blank=True)
     report_response = models.TextField("职工意见", blank=True)
+    recovered_amount = models.DecimalField("挽回经济损失（元）", max_digits=14, decimal_places=2, default=Decimal("0"))
+    # What the worker sees online (a case that came through the public self-service), never a note.
+    public_answer = models.TextField("网上答复", blank=True)
+    public_answered_at = models.DateTimeField("网上答复时间", null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
 
     intake_token = models.UUIDField(unique=True, editable=False)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    # Not a field: the list pages set it (masked where it must be) on the rows they render.
+    complainant: Complainant
 
     class Meta:
         verbose_name = verbose_name_plural = "信访事项"
@@ -127,6 +175,9 @@ class Petition(models.Model):
                          condition=models.Q(stopped_on__isnull=True)),  # a station's deadline lists and counts
             models.Index(fields=["-received_at", "-id"], name="petition_closed_late",
                          condition=models.Q(stopped_on__isnull=False, late_from__isnull=False)),
+            # The cases a station sent up (it keeps reading them: selectors.petition_scope).
+            models.Index(fields=["received_unit", "-received_at"], name="petition_sent_up",
+                         condition=models.Q(sent_up_from__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +194,33 @@ class Petition(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_since is not None and not self.is_closed
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.identity == self.Identity.ANONYMOUS
+
+    @property
+    def is_referral(self) -> bool:
+        return self.channel == self.Channel.ASSIGNED
+
+    @property
+    def is_12351(self) -> bool:
+        return self.channel == self.Channel.HOTLINE_12351
+
+    @property
+    def came_online(self) -> bool:
+        """Submitted through the public self-service (its worker reads the published answer)."""
+        try:
+            self.submission  # noqa: B018 — the reverse one-to-one: raises when there is none
+        except ObjectDoesNotExist:
+            return False
+        return True
+
+    @property
+    def referral_reported(self) -> bool:
+        """Reported to the assigning body since the last closing (a reopened case reports again)."""
+        at = self.referral_reported_at
+        return at is not None and (self.closed_at is None or at >= self.closed_at)
 
     @property
     def is_escalated(self) -> bool:
@@ -298,6 +376,8 @@ class Notice(models.Model):
     # The deadline's clock (a fixed date; ``selectors.NOTICE_CLOCK``): late from the day after it.
     late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
 
+    panel: Panel | None  # not a field: the case page's response form for this notice, if offered
+
     class Meta:
         verbose_name = verbose_name_plural = "维权建议书/整改书"
         ordering = ["-issued_on", "-id"]
@@ -349,6 +429,10 @@ class TaskTarget(models.Model):
     late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
     reported_on = models.DateField("报告日期", null=True, blank=True)
 
+    # Not fields: the task page's step forms for this unit (report, link) and its linked cases.
+    panels: dict[str, Panel]
+    cases: list[Petition]
+
     class Meta:
         verbose_name = verbose_name_plural = "交办事项承办"
         constraints = [models.UniqueConstraint(fields=["task", "org_unit"], name="tasktarget_unique")]
@@ -362,3 +446,147 @@ class TaskTarget(models.Model):
         from .selectors import TASK_CLOCK
 
         return TASK_CLOCK.read(self).was_overdue(timezone.localdate())
+
+
+class HotlineOrder(models.Model):
+    """A 12351 职工服务热线 work order: the platform's number, who called and when, who took the
+    call, the platform's category and time limit, and the cycle the platform expects back —
+    转派 (down the levels) → 反馈 (what was done, when, by whom; printed as the 工单反馈单) →
+    回访 by the platform (or 退回重办). The case itself is the petition it belongs to."""
+
+    class Category(models.TextChoices):
+        CONSULT = "consult", "问题咨询"
+        HELP = "help", "服务帮扶"
+        COMPLAINT = "complaint", "信访投诉"
+        LEGAL = "legal", "法律援助"
+        SUGGESTION = "suggestion", "意见建议"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "待反馈"
+        DISPATCHED = "dispatched", "已转派待反馈"
+        ANSWERED = "answered", "已反馈待回访"
+        CLOSED = "closed", "平台已回访结案"
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", "满意"
+        FAIRLY = "fairly", "基本满意"
+        UNSATISFIED = "unsatisfied", "不满意"
+
+    petition = models.OneToOneField(Petition, models.CASCADE, related_name="hotline_order", verbose_name="信访事项")
+    order_number = models.CharField("工单编号", max_length=40, unique=True)
+    caller_number = models.CharField("来电号码", max_length=20)
+    operator = models.CharField("接线员", max_length=50)
+    called_at = models.DateTimeField("来电时间")
+    category = models.CharField("12351类别", max_length=12, choices=Category.choices)
+    status = models.CharField("工单状态", max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    # The platform's time limit (a fixed date; ``selectors.HOTLINE_CLOCK``): late from the day after.
+    called_on = models.DateField("来电日期")
+    due_date = models.DateField("平台办理时限")
+    late_from = models.DateField("逾期起始日", null=True, blank=True, db_index=True)
+    answered_on = models.DateField("反馈日期", null=True, blank=True)
+    dispatched_to = models.ForeignKey(OrgUnit, models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name="转派单位")
+    dispatched_at = models.DateTimeField("转派时间", null=True, blank=True)
+    feedback = models.TextField("反馈内容", blank=True)
+    feedback_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="反馈人")
+    revisit_satisfaction = models.CharField("平台回访满意度", max_length=12, choices=Satisfaction.choices, blank=True)
+    revisit_note = models.CharField("平台回访意见", max_length=500, blank=True)
+    revisit_at = models.DateTimeField("平台回访时间", null=True, blank=True)
+    returned_count = models.PositiveSmallIntegerField("退回重办次数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "12351热线工单"
+
+    def __str__(self) -> str:
+        return self.order_number
+
+    @property
+    def is_overdue(self) -> bool:
+        from .selectors import HOTLINE_CLOCK
+
+        return HOTLINE_CLOCK.read(self).was_overdue(timezone.localdate())
+
+
+class Submission(models.Model):
+    """A matter a worker submitted online (网上自助提交), waiting in the chosen unit's queue until a
+    clerk accepts it into a petition (channel 网络) or declines it with a reason the worker sees.
+
+    The worker gets ``number`` and a lookup code (only its hash is kept); a lookup with a wrong
+    code counts in ``failed_lookups`` and enough of them lock the number for a while."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "待受理"
+        ACCEPTED = "accepted", "已受理"
+        DECLINED = "declined", "不予受理"
+
+    number = models.CharField("查询编号", max_length=30, unique=True)
+    code_hash = models.CharField(max_length=200, editable=False)
+    token = models.UUIDField(unique=True, editable=False)
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="受理单位")
+    name = models.CharField("姓名", max_length=50)
+    phone = models.CharField("联系电话", max_length=20, db_index=True)
+    id_number_encrypted = models.TextField(blank=True, editable=False)
+    id_number_masked = models.CharField("身份证号码", max_length=18, blank=True)
+    employer_name = models.CharField("工作单位", max_length=200, blank=True)
+    category = models.ForeignKey(Category, models.PROTECT, related_name="+", verbose_name="问题类别")
+    facts = models.TextField("反映内容")
+    request = models.TextField("诉求")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="处理人")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    decline_reason = models.CharField("不予受理理由", max_length=500, blank=True)
+    petition = models.OneToOneField(Petition, models.PROTECT, null=True, blank=True, related_name="submission",
+                                    verbose_name="信访事项")
+    failed_lookups = models.PositiveSmallIntegerField("查询码错误次数", default=0)
+    locked_until = models.DateTimeField("查询锁定至", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网上提交"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org_unit", "status", "-created_at"], name="submission_queue")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("petitions:submission_detail", args=[self.pk])
+
+
+class SubmissionFile(models.Model):
+    """A file sent with an online submission, checked like every attachment (content, size). It is
+    stored like one, and becomes an attachment of the case when the submission is accepted."""
+
+    submission = models.ForeignKey(Submission, models.CASCADE, related_name="files")
+    original_name = models.CharField("文件名", max_length=200)
+    stored_name = models.CharField(max_length=80, unique=True)
+    mime_type = models.CharField("类型", max_length=50)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网上提交附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class PublicAttempt(models.Model):
+    """One use of the public pages, counted for the rate limits (per address, per phone number)
+    and the lookup lockout. ``key`` is a keyed hash: no address or phone number is kept here."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", "提交"
+        LOOKUP = "lookup", "查询"
+        LOOKUP_FAILED = "lookup_failed", "查询码错误"
+        CAPTCHA = "captcha", "验证码已使用"
+
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "at"], name="publicattempt_window")]

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,23 +16,36 @@ from django.views.decorators.http import require_safe
 from servicecenter import approvals, audit, clocks
 from servicecenter.access import Action, can, get_visible_or_404, require, role_allows, units_below, visible
 from servicecenter.attachments import attachment_panel
+from servicecenter.employers import DuplicateEmployer, ForeignEmployer
 from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import EmployerForm, PersonForm, add_service_error
+from servicecenter.http import StaffRequest
 from servicecenter.listing import list_page
+from servicecenter.models import Employer, Person
 from servicecenter.pdf import print_record
+from servicecenter.people import DuplicatePerson, ForeignPerson
+from servicecenter.referrals import referral_panel
 from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, selectors, services
 from .confidentiality import complainant, identity_visible
 from .filters import PetitionFilter
-from .models import FollowUp, Notice, Petition, Task, TaskTarget
-from .workflow import ACKNOWLEDGE, NOTICE_FLOW, PETITION_FLOW, TASK_FLOW
+from .models import FollowUp, HotlineOrder, Notice, Petition, Submission, Task, TaskTarget
+from .workflow import (
+    ACKNOWLEDGE,
+    BACKDATE,
+    HOTLINE_FLOW,
+    NOTICE_FLOW,
+    PETITION_FLOW,
+    SUBMISSION_FLOW,
+    TASK_FLOW,
+)
 
-DETAIL_RELATED = ("person", "category", "org_unit__parent", "handler__org_unit", "employer", "received_by",
-                  "received_unit", "sent_up_from")
+DETAIL_RELATED = ("person__employer", "category", "org_unit__parent", "handler__org_unit", "employer", "received_by",
+                  "received_unit", "sent_up_from", "referral_reported_by", "task_target__task")
 
 
-def _petition(request: HttpRequest, pk: int) -> Petition:
+def _petition(request: StaffRequest, pk: int) -> Petition:
     return get_visible_or_404(Petition.objects.select_related(*DETAIL_RELATED), request.user, pk=pk)
 
 
@@ -40,7 +53,7 @@ def _petition(request: HttpRequest, pk: int) -> Petition:
 
 
 @require_safe
-def petition_list(request: HttpRequest) -> HttpResponse:
+def petition_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = PetitionFilter(request.GET or None, queryset=selectors.petitions_for(request.user), user=request.user)
     page = list_page(request, filterset.qs)
@@ -55,7 +68,7 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def petition_export(request: HttpRequest) -> HttpResponse:
+def petition_export(request: StaffRequest) -> HttpResponse | FileResponse:
     """The register of the list as filtered; above ``exports.background_rows`` rows a background job."""
     require(request.user, registers.PETITION_EXPORT.permission)
     filterset = PetitionFilter(request.GET or None, queryset=Petition.objects.none(), user=request.user)
@@ -83,11 +96,12 @@ def _unbound_initial(data: Any, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def petition_new(request: HttpRequest) -> HttpResponse:
+def petition_new(request: StaffRequest) -> HttpResponse:
     """受理登记: search the complainant, fill in the matter, save (or save and print)."""
     user = request.user
     require(user, "petitions.intake")
     do = request.POST.get("do", "save")
+    offer: dict[str, Any] = {}
     if request.method == "POST" and do != "lookup":
         person_form = PersonForm(request.POST, prefix="p", user=user)
         employer_form = EmployerForm(request.POST, prefix="e", user=user)
@@ -100,7 +114,8 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 choice = form.cleaned_data.get(f"{exc.part}_choice")
                 if choice == "new":
                     add_service_error(sub, exc)
-                    form.add_error(None, "新登记的信息有误，请按提示修改。")
+                    offer = _duplicate_offer(request, exc)
+                    form.add_error(None, offer.get("message") or "新登记的信息有误，请按提示修改。")
                 else:
                     form.add_error(f"{exc.part}_query", exc.messages)
             except ValidationError as exc:
@@ -111,34 +126,80 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 # 保存并打印 stays on the case page with the form shown inline, so the clerk can
                 # print it and still has the case in front of them for the next step.
                 return redirect(f"{url}?print=1" if do == "print" else url)
+        # A sub-form the clerk did not choose is not shown with errors (its input is kept).
+        if request.POST.get("person_choice") != "new":
+            person_form = PersonForm(prefix="p", user=user, initial=_unbound_initial(request.POST, "p"))
+        if request.POST.get("employer_choice") != "new":
+            employer_form = EmployerForm(prefix="e", user=user, initial=_unbound_initial(request.POST, "e"))
     elif request.method == "POST":  # 查找: show matches, keep what was typed, validate nothing yet
         form = forms.IntakeForm(initial=_unbound_initial(request.POST), user=user)
         person_form = PersonForm(prefix="p", user=user, initial=_unbound_initial(request.POST, "p"))
         employer_form = EmployerForm(prefix="e", user=user, initial=_unbound_initial(request.POST, "e"))
     else:
-        form = forms.IntakeForm(initial=forms.IntakeForm.initial_for(user), user=user)
+        target = None
+        if request.GET.get("task"):
+            target = get_visible_or_404(TaskTarget.objects.select_related("task__org_unit"), user,
+                                        pk=request.GET["task"])
+        form = forms.IntakeForm(initial=forms.IntakeForm.initial_for(user, target), user=user)
         person_form = PersonForm(prefix="p", user=user)
         employer_form = EmployerForm(prefix="e", user=user)
     return render(request, "petitions/new.html", {
         "form": form, "person_form": person_form, "employer_form": employer_form,
-        **_intake_choices(request, form),
+        "may_backdate": role_allows(user, BACKDATE),
+        **_intake_choices(request, form, offer),
     })
 
 
-def _intake_choices(request: HttpRequest, form: forms.IntakeForm) -> dict[str, Any]:
+def _duplicate_offer(request: StaffRequest, exc: services.PartError) -> dict[str, Any]:
+    """The person (or employer) the new registration duplicates, offered instead: picked when the
+    clerk may see them, or attached from the unit that registered them (the person form's way)."""
+    if isinstance(exc.error, DuplicatePerson):
+        person = exc.error.person
+        number = request.POST.get("p-id_number", "")
+        if visible(Person.objects.filter(pk=person.pk), request.user).exists():
+            return {"part": "person", "choice": str(person.pk), "people": [person],
+                    "message": f"该身份证号码已登记（{person.name}），已为您选中此人，请核对后保存。"}
+        foreign = ForeignPerson(person.pk, person.name, person.id_number_masked, person.org_unit.name)
+        return {"part": "person", "choice": "attach", "foreign": foreign, "query": number,
+                "message": f"该身份证号码已由{person.org_unit}登记（{person.name}），可选择“关联到本单位”后保存，无需重复登记。"}
+    if isinstance(exc.error, DuplicateEmployer):
+        employer = exc.error.employer
+        code = request.POST.get("e-credit_code", "")
+        if visible(Employer.objects.filter(pk=employer.pk), request.user).exists():
+            return {"part": "employer", "choice": str(employer.pk), "employers": [employer],
+                    "message": f"该统一社会信用代码已登记（{employer.name}），已为您选中该单位，请核对后保存。"}
+        foreign_e = ForeignEmployer(employer.pk, employer.name, employer.org_unit.name)
+        return {"part": "employer", "choice": "attach", "foreign": foreign_e, "query": code,
+                "message": f"该统一社会信用代码已由{employer.org_unit}登记（{employer.name}），可选择“关联到本单位”后保存。"}
+    return {}
+
+
+def _intake_choices(request: StaffRequest, form: forms.IntakeForm, offer: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    offer = offer or {}
     value = form.data.get if form.is_bound else lambda k, d="": form.initial.get(k, d)
     person_query, employer_query = value("person_query", "") or "", value("employer_query", "") or ""
     person_choice, employer_choice = value("person_choice", "") or "", value("employer_choice", "") or ""
+    if offer.get("part") == "person":
+        person_choice, person_query = offer["choice"], offer.get("query", person_query)
+    if offer.get("part") == "employer":
+        employer_choice, employer_query = offer["choice"], offer.get("query", employer_query)
     people, foreign_person = selectors.person_candidates(request.user, person_query)
     employers, foreign_employer = selectors.employer_candidates(request.user, employer_query)
+    if offer.get("part") == "person":
+        people, foreign_person = offer.get("people", people), offer.get("foreign", foreign_person)
+    if offer.get("part") == "employer":
+        employers, foreign_employer = offer.get("employers", employers), offer.get("foreign", foreign_employer)
     if len(people) == 1 and not person_choice:
         person_choice = str(people[0].pk)
     if len(employers) == 1 and not employer_choice:
         employer_choice = str(employers[0].pk)
     return {
         "people": people, "foreign_person": foreign_person, "person_choice": str(person_choice),
+        "person_query": person_query, "employer_query": employer_query,
         "employers": employers, "foreign_employer": foreign_employer, "employer_choice": str(employer_choice),
         "person_searched": bool(person_query.strip()), "employer_searched": bool(employer_query.strip()),
+        "channel": str(value("channel", "") or ""),
     }
 
 
@@ -159,7 +220,7 @@ def _review(petition: Petition) -> FollowUp:
     return follow_up
 
 
-def _fetch(request: HttpRequest, pk: int) -> Petition:
+def _fetch(request: StaffRequest, pk: int) -> Petition:
     return _petition(request, pk)
 
 
@@ -174,7 +235,7 @@ STEPS: dict[str, Step] = {
                     "已转办，等待答复。"),
     "reply": Step(forms.ReplyForm, lambda p, u, f: services.petition_record_reply(petition=p, by=u, **f.cleaned_data),
                   "已登记转办答复。"),
-    "close": Step(forms.CloseForm, lambda p, u, f: services.petition_close(petition=p, by=u, report=f.report()),
+    "close": Step(forms.CloseForm, lambda p, u, f: services.petition_close(petition=p, by=u, **f.service_kwargs()),
                   "已办结，回访任务已生成。"),
     "notice": Step(forms.NoticeForm, lambda p, u, f: services.notice_issue(petition=p, by=u, **f.cleaned_data),
                    "已发出通知书。"),
@@ -203,10 +264,16 @@ STEPS: dict[str, Step] = {
         petition=p, by=u, **f.service_kwargs()), "已审批重新办理申请。"),
     "reopen": Step(forms.ReopenForm, lambda p, u, f: services.petition_reopen(petition=p, by=u, **f.cleaned_data),
                    "已重新办理。"),
+    "identify": Step(forms.IdentifyForm, lambda p, u, f: services.petition_identify(
+        petition=p, by=u, **f.cleaned_data), "已关联来访人。"),
+    "report_back": Step(forms.ReportBackForm, lambda p, u, f: services.petition_report_back(
+        petition=p, by=u, **f.cleaned_data), "已向交办单位报告办理结果。"),
+    "publish_answer": Step(forms.PublishAnswerForm, lambda p, u, f: services.petition_publish_answer(
+        petition=p, by=u, **f.cleaned_data), "已发布网上答复，职工查询进度时可以看到。"),
 }
 
 
-def _render_detail(request: HttpRequest, petition: Petition, bound: dict[str, Any]) -> HttpResponse:
+def _render_detail(request: StaffRequest, petition: Petition, bound: dict[str, Any]) -> HttpResponse:
     return _detail_page(request, petition.pk, bound=bound)
 
 
@@ -217,7 +284,7 @@ PAGE = StepPage(
 )
 
 
-def _fetch_notice(request: HttpRequest, pk: int, notice_pk: int) -> Notice:
+def _fetch_notice(request: StaffRequest, pk: int, notice_pk: int) -> Notice:
     petition = _petition(request, pk)
     notice = petition.notices.select_related("petition__org_unit").filter(pk=notice_pk).first()
     if notice is None:
@@ -225,7 +292,7 @@ def _fetch_notice(request: HttpRequest, pk: int, notice_pk: int) -> Notice:
     return notice
 
 
-def _render_notice(request: HttpRequest, notice: Notice, bound: dict[str, Any]) -> HttpResponse:
+def _render_notice(request: StaffRequest, notice: Notice, bound: dict[str, Any]) -> HttpResponse:
     return _detail_page(request, notice.petition_id, bound={f"notice:{notice.pk}": bound["response"]})
 
 
@@ -240,12 +307,45 @@ NOTICE_PAGE = StepPage(
 )
 
 
+def _fetch_order(request: StaffRequest, pk: int) -> HotlineOrder:
+    petition = _petition(request, pk)
+    order = HotlineOrder.objects.select_related("petition__org_unit", "dispatched_to").filter(petition=petition).first()
+    if order is None:
+        raise Http404("该事项没有12351工单。")
+    return order
+
+
+def _render_order(request: StaffRequest, order: HotlineOrder, bound: dict[str, Any]) -> HttpResponse:
+    return _detail_page(request, order.petition_id, bound={f"hotline:{k}": v for k, v in bound.items()})
+
+
+HOTLINE_PAGE = StepPage(
+    workflow=HOTLINE_FLOW,
+    steps={
+        "dispatch": Step(forms.DispatchForm, lambda o, u, f: services.hotline_dispatch(
+            order=o, by=u, **f.cleaned_data), "已转派。"),
+        "feedback": Step(forms.FeedbackForm, lambda o, u, f: services.hotline_feedback(
+            order=o, by=u, **f.cleaned_data), "已登记向12351平台的反馈，可打印工单反馈单。"),
+        "revisit": Step(forms.RevisitForm, lambda o, u, f: services.hotline_revisit(
+            order=o, by=u, **f.cleaned_data), "已登记平台回访，工单结案。"),
+        "return_order": Step(forms.ReturnForm, lambda o, u, f: services.hotline_return(
+            order=o, by=u, **f.cleaned_data), "已登记平台退回，请重新办理并反馈。"),
+    },
+    fetch=_fetch_order, render=_render_order,
+    record_url=lambda o: reverse("petitions:detail", args=[o.petition_id]),
+    url_name=lambda name: f"petitions:hotline_{name}",
+    url_kwargs=lambda o: {"pk": o.petition_id},
+    gone_url="petitions:landing",
+    form_kwargs=lambda o, user: {"order": o, "user": user},
+)
+
+
 @require_safe
-def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _detail_page(request, pk)
 
 
-def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
+def _detail_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = None) -> HttpResponse:
     """The case page; after a refused step, with that step's bound form (errors, input kept)."""
     user = request.user
     petition = _petition(request, pk)
@@ -257,9 +357,17 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
     for n in notices:
         key = f"notice:{n.pk}"
         n.panel = next(iter(NOTICE_PAGE.panels(n, user, {"response": bound[key]} if key in bound else None)), None)
-    panels = PAGE.panels(petition, user, {k: v for k, v in bound.items() if not k.startswith("notice:")})
+    panels = PAGE.panels(petition, user, {k: v for k, v in bound.items() if ":" not in k})
+    order = HotlineOrder.objects.select_related("dispatched_to", "feedback_by").filter(petition=petition).first()
+    order_panels = HOTLINE_PAGE.panels(order, user, {k.split(":", 1)[1]: v for k, v in bound.items()
+                                                      if k.startswith("hotline:")}) if order else []
+    submission = Submission.objects.filter(petition=petition).first()
     return render(request, "petitions/detail.html", {
         "petition": petition, "c": complainant(petition, user, shown=shown),
+        "order": order, "order_panels": order_panels, "submission": submission,
+        "reads_only": not selectors.owns(petition, user),
+        "task_visible": petition.task_target is not None and visible(
+            Task.objects.filter(pk=petition.task_target.task_id), user).exists(),
         "clock": clocks.view(petition.clock, timezone.localdate()),
         "events": petition.events.select_related("by"),
         "escalations": petition.escalations.select_related("org_unit", "acknowledged_by").order_by("org_unit__path"),
@@ -268,6 +376,7 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
         "approvals": approvals.history(petition),
         "notices": notices,
         **attachment_panel(request, petition),
+        **referral_panel(request, petition),
         "panels": panels, "actions": {panel.name for panel in panels}, "bound": next(iter(bound), ""),
         "print_preview": request.GET.get("print") == "1",
     })
@@ -276,32 +385,60 @@ def _detail_page(request: HttpRequest, pk: int, bound: dict[str, Any] | None = N
 # --- printed forms -----------------------------------------------------------------------------------
 
 
-def _print(request: HttpRequest, petition: Petition, kind: str, title: str, extra: dict[str, Any]) -> HttpResponse:
-    context = {"petition": petition, "c": complainant(petition, request.user), **extra}
+def _print(request: StaffRequest, petition: Petition, kind: str, title: str, extra: dict[str, Any]) -> HttpResponse:
+    context = {"petition": petition, "c": complainant(petition, request.user), "title": title, **extra}
     return print_record(request, record=petition, template=registers.TEMPLATES[kind], context=context, title=title,
                         filename=f"{title}-{petition.number}.pdf")
 
 
+def _feedback_date(petition: Petition) -> Any:
+    """反馈日期 of the 接待登记表: when the handler answered back (closed, or the department replied)."""
+    if petition.closed_at:
+        return timezone.localdate(petition.closed_at)
+    return petition.replied_on
+
+
 @require_safe
-def petition_print(request: HttpRequest, pk: int) -> HttpResponse:
+def petition_print(request: StaffRequest, pk: int) -> HttpResponse:
     """工会职工维权服务接待登记表."""
     petition = _petition(request, pk)
-    follow_up = petition.follow_ups.filter(status=FollowUp.Status.DONE).first()
-    return _print(request, petition, "intake", "接待登记表", {"follow_up": follow_up})
+    follow_up = petition.follow_ups.filter(status=FollowUp.Status.DONE).order_by("-done_at").first()
+    order = HotlineOrder.objects.filter(petition=petition).first()
+    return _print(request, petition, "intake", "接待登记表", {"follow_up": follow_up, "order": order,
+                                                          "feedback_on": _feedback_date(petition)})
 
 
 @require_safe
-def petition_report_print(request: HttpRequest, pk: int) -> HttpResponse:
-    """信访事项办结报告."""
+def petition_report_print(request: StaffRequest, pk: int) -> HttpResponse:
+    """职工维权服务办结报告."""
     petition = _petition(request, pk)
     if not petition.is_closed:
         messages.error(request, "事项尚未办结，没有办结报告。")
         return redirect("petitions:detail", pk=pk)
-    return _print(request, petition, "report", "办结报告", {})
+    follow_up = petition.follow_ups.filter(status=FollowUp.Status.DONE).order_by("-done_at").first()
+    pauses = [{"from": a, "to": b} for a, b in petition.clock.pauses]
+    return _print(request, petition, "report", "职工维权服务办结报告", {"follow_up": follow_up, "pauses": pauses})
 
 
 @require_safe
-def notice_print(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
+def hotline_print(request: StaffRequest, pk: int) -> HttpResponse:
+    """12351职工服务热线工单反馈单."""
+    order = _fetch_order(request, pk)
+    return _print(request, order.petition, "hotline", "12351工单反馈单", {"order": order})
+
+
+@require_safe
+def referral_report_print(request: StaffRequest, pk: int) -> HttpResponse:
+    """办理报告 to the body that assigned the matter."""
+    petition = _petition(request, pk)
+    if not petition.referral_reported_at:
+        messages.error(request, "尚未向交办单位报告办理结果。")
+        return redirect("petitions:detail", pk=pk)
+    return _print(request, petition, "referral", "办理报告", {})
+
+
+@require_safe
+def notice_print(request: StaffRequest, pk: int, notice_pk: int) -> HttpResponse:
     petition = _petition(request, pk)
     notice = petition.notices.select_related("employer", "issued_by").filter(pk=notice_pk).first()
     if notice is None:
@@ -313,7 +450,7 @@ def notice_print(request: HttpRequest, pk: int, notice_pk: int) -> HttpResponse:
 
 
 @require_safe
-def escalation_list(request: HttpRequest) -> HttpResponse:
+def escalation_list(request: StaffRequest) -> HttpResponse:
     """群体性/紧急信访: what waits for this supervisor's unit to acknowledge."""
     require(request.user, Action.VIEW)
     items = list(selectors.escalation_inbox(request.user))
@@ -324,7 +461,7 @@ def escalation_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def follow_up_list(request: HttpRequest) -> HttpResponse:
+def follow_up_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     pending = list(selectors.pending_follow_ups(request.user)[:200])
     reviews = list(selectors.reviews_awaiting(request.user))
@@ -334,7 +471,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     qs = selectors.notices_for(request.user)
     if request.GET.get("overdue") == "1":
@@ -348,7 +485,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def task_list(request: HttpRequest) -> HttpResponse:
+def task_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     return render(request, "petitions/tasks.html", {
         "sent": selectors.tasks_sent(request.user)[:100],
@@ -357,7 +494,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def task_new(request: HttpRequest) -> HttpResponse:
+def task_new(request: StaffRequest) -> HttpResponse:
     require(request.user, "petitions.tasks")
     if request.method == "POST":
         form = forms.TaskForm(request.POST, user=request.user)
@@ -375,34 +512,120 @@ def task_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _task_page(request, pk)
 
 
-def _task_page(request: HttpRequest, pk: int, bound: dict[int, Any] | None = None) -> HttpResponse:
+def _task_page(request: StaffRequest, pk: int, bound: dict[int, dict[str, Any]] | None = None) -> HttpResponse:
     """The task and the parts of it the user may see: the sender's subtree sees every receiving
-    unit's part, a receiving unit its own."""
+    unit's part and its cases (with their state), a receiving unit its own."""
     user = request.user
     task = get_visible_or_404(Task.objects.select_related("org_unit", "created_by"), user, pk=pk)
     targets = list(visible(TaskTarget.objects.select_related("org_unit", "reported_by", "task"), user)
                    .filter(task_id=task.pk).order_by("org_unit__path"))
+    cases: dict[int, list[Petition]] = {}
+    for p in (visible(Petition.objects.select_related("org_unit"), user)
+              .filter(task_target__in=[t.pk for t in targets]).order_by("received_at")):
+        assert p.task_target_id is not None  # filtered on it
+        cases.setdefault(p.task_target_id, []).append(p)
     for t in targets:
-        t.panel = next(iter(TASK_PAGE.panels(t, user, {"report": bound[t.pk]} if bound and t.pk in bound else None)),
-                       None)
+        t.panels = {panel.name: panel for panel in TASK_PAGE.panels(t, user, (bound or {}).get(t.pk))}
+        t.cases = cases.get(t.pk, [])
     done = sum(t.status == TaskTarget.Status.REPORTED for t in targets)
-    return render(request, "petitions/task_detail.html", {"task": task, "targets": targets, "done": done})
+    return render(request, "petitions/task_detail.html", {
+        "task": task, "targets": targets, "done": done, "can_intake": can(user, "petitions.intake")})
 
 
-def _fetch_target(request: HttpRequest, pk: int) -> TaskTarget:
+def _fetch_target(request: StaffRequest, pk: int) -> TaskTarget:
     return get_visible_or_404(TaskTarget.objects.select_related("task", "org_unit"), request.user, pk=pk)
+
+
+def _link_case(target: TaskTarget, user: Any, form: forms.TaskLinkForm) -> Any:
+    number = form.cleaned_data["number"].strip().upper()
+    petition = visible(Petition.objects.select_related("org_unit"), user).filter(number=number).first()
+    if petition is None:
+        raise ValidationError({"number": f"未找到编号为{number}的信访事项。"})
+    return services.task_link(target=target, by=user, petition=petition)
 
 
 TASK_PAGE = StepPage(
     workflow=TASK_FLOW,
     steps={"report": Step(forms.TaskReportForm, lambda t, u, f: services.task_report(
-        target=t, by=u, result=f.cleaned_data["result"]), "已报告办理结果。")},
+        target=t, by=u, result=f.cleaned_data["result"]), "已报告办理结果。"),
+        "link": Step(forms.TaskLinkForm, _link_case, "已关联信访事项。")},
     fetch=_fetch_target,
-    render=lambda request, t, bound: _task_page(request, t.task_id, bound={t.pk: bound["report"]}),
+    render=lambda request, t, bound: _task_page(request, t.task_id, bound={t.pk: bound}),
     record_url=lambda t: reverse("petitions:task_detail", args=[t.task_id]),
-    url_name=lambda name: "petitions:task_report",
+    url_name=lambda name: f"petitions:task_{name}",
+)
+
+
+# --- online submissions: the queue ---------------------------------------------------------------------
+
+
+@require_safe
+def submission_list(request: StaffRequest) -> HttpResponse:
+    """网上提交: what waits in the user's units, oldest first, and what was decided lately."""
+    require(request.user, Action.VIEW)
+    waiting = selectors.submission_queue(request.user)
+    decided = (visible(Submission.objects.select_related("org_unit", "category", "petition", "decided_by"),
+                       request.user).exclude(status=Submission.Status.RECEIVED).order_by("-decided_at", "-id"))
+    page = list_page(request, waiting, ["created_at", "id"])
+    return render(request, "petitions/submissions.html", {
+        "page": page, "query": page.query, "decided": decided[:20]})
+
+
+def _fetch_submission(request: StaffRequest, pk: int) -> Submission:
+    return get_visible_or_404(Submission.objects.select_related("org_unit", "category", "petition", "decided_by"),
+                              request.user, pk=pk)
+
+
+def _submission_page(request: StaffRequest, submission: Submission, bound: dict[str, Any] | None = None
+                     ) -> HttpResponse:
+    panels = SUBMISSION_PAGE.panels(submission, request.user, bound)
+    return render(request, "petitions/submission_detail.html", {
+        "s": submission, "files": list(submission.files.all()), "panels": panels})
+
+
+@require_safe
+def submission_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    return _submission_page(request, _fetch_submission(request, pk))
+
+
+@require_safe
+def submission_file(request: StaffRequest, pk: int, file_pk: int) -> FileResponse:
+    """A file sent with a submission, for the clerk deciding on it (downloads only, audited)."""
+    from servicecenter.attachments import storage_path
+
+    submission = _fetch_submission(request, pk)
+    f = submission.files.filter(pk=file_pk).first()
+    if f is None:
+        raise Http404("未找到该附件。")
+    try:
+        handle = storage_path(f.stored_name).open("rb")
+    except (OSError, ValueError):
+        raise Http404("附件文件缺失，请联系系统管理员。") from None
+    audit.record(audit.Event.DOWNLOAD, request=request, target=submission, detail=f.original_name)
+    response = FileResponse(handle, as_attachment=True, filename=f.original_name, content_type=f.mime_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _accepted(submission: Submission, user: Any, form: forms.AcceptForm) -> Any:
+    return services.submission_accept(submission=submission, by=user, **form.service_kwargs())
+
+
+SUBMISSION_PAGE = StepPage(
+    workflow=SUBMISSION_FLOW,
+    steps={
+        "accept": Step(forms.AcceptForm, _accepted, "已受理，已生成信访事项。"),
+        "decline": Step(forms.DeclineForm, lambda sub, u, f: services.submission_decline(
+            submission=sub, by=u, **f.cleaned_data), "已不予受理，职工查询时可看到理由。"),
+    },
+    fetch=_fetch_submission, render=_submission_page,
+    record_url=lambda sub: reverse("petitions:submission_detail", args=[sub.pk]),
+    url_name=lambda name: f"petitions:submission_{name}",
+    form_kwargs=lambda sub, user: {"submission": sub, "user": user},
 )

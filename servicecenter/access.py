@@ -18,7 +18,7 @@ need (who leads a unit, which staff may take a case, which units are below mine)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connections
@@ -41,20 +41,39 @@ M = TypeVar("M", bound=Model)
 __all__ = ["Action", "can", "require", "visible", "get_visible_or_404", "role_allows", "leads"]
 
 
-def _active(user: Any) -> bool:
+# The checks below are TypeGuards: where one holds, the user is a signed-in staff account (never
+# AnonymousUser), and the type checker lets the caller use it as a ``User`` without a cast.
+
+
+def _active(user: AnyUser | None) -> TypeGuard[User]:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def role_allows(user: AnyUser, permission: str) -> bool:
+def role_allows(user: AnyUser, permission: str) -> TypeGuard[User]:
     """Whether any of the user's roles holds the permission at all (scope aside)."""
     if not _active(user):
         return False
     held = permissions.get(permission).roles
-    return bool(user.roles & held)  # type: ignore[union-attr]
+    return bool(user.roles & held)
 
 
-def reads_cases(user: AnyUser) -> bool:
-    return _active(user) and user.org_unit_id is not None and bool(user.roles & CASE_ROLES)  # type: ignore[union-attr]
+def reads_cases(user: AnyUser) -> TypeGuard[User]:
+    return _active(user) and user.org_unit_id is not None and bool(user.roles & CASE_ROLES)
+
+
+def _own_unit(user: User) -> OrgUnit:
+    """The unit of a user ``reads_cases`` accepted."""
+    unit = user.org_unit
+    # reads_cases() checked org_unit_id, and the foreign key is PROTECT: the unit is there.
+    assert unit is not None
+    return unit
+
+
+def _own_unit_id(user: User) -> int:
+    """``_own_unit(user).pk`` without loading the unit."""
+    unit_id = user.org_unit_id
+    assert unit_id is not None  # reads_cases() checked it
+    return unit_id
 
 
 # --- Scope ------------------------------------------------------------------------------------------
@@ -66,7 +85,7 @@ def scope_units(user: AnyUser) -> QuerySet[OrgUnit]:
 
     if not reads_cases(user):
         return OrgUnit.objects.none()
-    return OrgUnit.objects.filter(path__startswith=user.org_unit.path)  # type: ignore[union-attr]
+    return OrgUnit.objects.filter(path__startswith=_own_unit(user).path)
 
 
 def scope_unit_ids(user: AnyUser) -> list[int]:
@@ -83,16 +102,17 @@ def scope_unit_ids(user: AnyUser) -> list[int]:
 
     if not reads_cases(user):
         return []
+    unit_id = _own_unit_id(user)
     cached = getattr(user, "_scope_unit_ids", None)
-    if cached is None or cached[0] != user.org_unit_id:  # type: ignore[union-attr]
+    if cached is None or cached[0] != unit_id:
         # One query for the user's own unit (which pages show anyway) and everything below it.
-        own_path = OrgUnit.objects.filter(pk=user.org_unit_id).values("path")[:1]  # type: ignore[union-attr]
+        own_path = OrgUnit.objects.filter(pk=unit_id).values("path")[:1]
         units = list(OrgUnit.objects.filter(path__startswith=Subquery(own_path)))
         for unit in units:
-            if unit.pk == user.org_unit_id and not UserModel.org_unit.is_cached(user):  # type: ignore[union-attr]
-                user.org_unit = unit  # type: ignore[union-attr]
-        cached = (user.org_unit_id, [unit.pk for unit in units])  # type: ignore[union-attr]
-        user._scope_unit_ids = cached  # type: ignore[union-attr]
+            if unit.pk == unit_id and not UserModel.org_unit.is_cached(user):
+                user.org_unit = unit
+        cached = (unit_id, [unit.pk for unit in units])
+        user._scope_unit_ids = cached
     return cached[1]
 
 
@@ -171,10 +191,11 @@ def in_scope(user: AnyUser, obj: Model) -> bool:
 
     if not reads_cases(user):
         return False
-    own_path = user.org_unit.path  # type: ignore[union-attr]
+    own_path = _own_unit(user).path
     if isinstance(obj, OrgUnit):
         return obj.path.startswith(own_path)
     if not _has_own_rule(type(obj)) and hasattr(obj, "org_unit_id"):
+        # hasattr() narrows only the name it checks; a model with org_unit_id has the org_unit key.
         return obj.org_unit.path.startswith(own_path)  # type: ignore[attr-defined]
     return visible(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
 
@@ -200,7 +221,9 @@ def get_visible_or_404(queryset: QuerySet[M], user: AnyUser, **lookup: Any) -> M
     """Fetch one record through the policy; anything the user may not see is simply not found."""
     try:
         return visible(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+    # The stubs' plugin drops DoesNotExist from the abstract Model that bounds M; at run time
+    # queryset.model is always a concrete model, which has it.
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):  # type: ignore[attr-defined]
         raise Http404("未找到该记录。") from None
 
 
@@ -213,17 +236,17 @@ def units_below(user: AnyUser) -> QuerySet[OrgUnit]:
     """Active units strictly below the user's own (where tasks from above can go)."""
     if not reads_cases(user):
         return assignable_units(user)
-    return assignable_units(user).exclude(pk=user.org_unit_id)  # type: ignore[union-attr]
+    return assignable_units(user).exclude(pk=_own_unit_id(user))
 
 
 def is_below(unit: OrgUnit, user: AnyUser) -> bool:
     """Whether ``unit`` is strictly below the user's own unit."""
-    return reads_cases(user) and unit.pk != user.org_unit_id and unit.is_within(user.org_unit)  # type: ignore[union-attr]
+    return reads_cases(user) and unit.pk != user.org_unit_id and unit.is_within(_own_unit(user))
 
 
 def acts_for(user: AnyUser, unit_id: int | None) -> bool:
     """Whether the user works in exactly this unit (a unit's own report, its own inbox)."""
-    return reads_cases(user) and unit_id is not None and user.org_unit_id == unit_id  # type: ignore[union-attr]
+    return reads_cases(user) and unit_id is not None and user.org_unit_id == unit_id
 
 
 def staff_holding(permission: str, units: QuerySet[OrgUnit] | Iterable[OrgUnit]) -> QuerySet[User]:
@@ -250,24 +273,31 @@ def _led_from_above(unit: OrgUnit) -> bool:
 
 def leading_unit(unit: OrgUnit) -> OrgUnit:
     """The unit whose supervisors lead ``unit``'s records: itself, or its district for a station."""
-    return unit.parent if _led_from_above(unit) else unit  # type: ignore[return-value]
+    if not _led_from_above(unit):
+        return unit
+    parent = unit.parent
+    assert parent is not None  # _led_from_above() checked parent_id
+    return parent
 
 
 def leading_unit_id(unit: OrgUnit) -> int:
-    return unit.parent_id if _led_from_above(unit) else unit.pk  # type: ignore[return-value]
+    if not _led_from_above(unit):
+        return unit.pk
+    assert unit.parent_id is not None  # _led_from_above() checked it
+    return unit.parent_id
 
 
 def leads(user: AnyUser, unit: OrgUnit, permission: str) -> bool:
     """Whether the user holds ``permission`` and sits in the unit that leads ``unit``."""
-    return role_allows(user, permission) and user.org_unit_id == leading_unit_id(unit)  # type: ignore[union-attr]
+    return role_allows(user, permission) and user.org_unit_id == leading_unit_id(unit)
 
 
 def leads_q(user: AnyUser, permission: str, prefix: str = "") -> Q:
     """Records (whose unit is at ``prefix + "org_unit"``) that the user leads with ``permission``;
     an empty match when the user does not hold it."""
-    if not role_allows(user, permission) or not user.org_unit_id:  # type: ignore[union-attr]
+    if not role_allows(user, permission) or not user.org_unit_id:
         return Q(pk__in=[])
-    unit = user.org_unit_id  # type: ignore[union-attr]
+    unit = user.org_unit_id
     kinds = _kinds_led_from_above()
     own = Q(**{f"{prefix}org_unit_id": unit}) & ~Q(**{f"{prefix}org_unit__kind__in": kinds})
     below = Q(**{f"{prefix}org_unit__parent_id": unit, f"{prefix}org_unit__kind__in": kinds})
@@ -286,6 +316,6 @@ def escalation_units(unit: OrgUnit) -> list[OrgUnit]:
     a supervisor it does not have, so a station's matter goes to its district and the city."""
     lead = leading_unit(unit)
     out = [lead]
-    if lead.parent_id:
-        out.append(lead.parent)  # type: ignore[arg-type]
+    if lead.parent_id and lead.parent is not None:
+        out.append(lead.parent)
     return out

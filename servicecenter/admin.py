@@ -37,6 +37,13 @@ class SysadminSite(admin.AdminSite):
 admin_site = SysadminSite(name="admin")
 
 
+def _administrator(request: HttpRequest) -> User:
+    """Who is changing things: the site lets no one else in (``SysadminSite.has_permission``)."""
+    user = request.user
+    assert user.is_authenticated
+    return user
+
+
 class SysadminOnly(admin.ModelAdmin):
     def _allowed(self, request: HttpRequest) -> bool:
         return role_allows(request.user, Action.ADMINISTER)
@@ -78,7 +85,7 @@ class OrgUnitAdmin(SysadminOnly):
 class StaffCreationForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "full_name", "org_unit"]
+        fields = ("username", "full_name", "org_unit")
 
 
 class StaffForm(UserChangeForm):
@@ -88,7 +95,8 @@ class StaffForm(UserChangeForm):
 
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ["username", "password", "full_name", "phone", "org_unit", "is_active"]
+        # The stubs type this as UserChangeForm's own value ("__all__"); ModelForm takes a list too.
+        fields = ["username", "password", "full_name", "phone", "org_unit", "is_active"]  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,6 +110,7 @@ class StaffForm(UserChangeForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean() returns cleaned_data; only an override could not
         roles = data.get("roles") or []
         if any(Role(r).reads_cases for r in roles) and not data.get("org_unit"):
             raise ValidationError({"org_unit": "业务角色必须指定所属单位。"})
@@ -134,7 +143,7 @@ class StaffAdmin(SysadminOnly, UserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if "roles" in form.cleaned_data:
-            staff_set_roles(user=obj, roles=form.cleaned_data["roles"], by=request.user)
+            staff_set_roles(user=obj, roles=form.cleaned_data["roles"], by=_administrator(request))
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are deactivated, so the audit trail keeps its names
@@ -149,6 +158,7 @@ class ParameterForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # ModelForm.clean() returns cleaned_data; only an override could not
         if data.get("key") and data.get("value") is not None:
             try:
                 validate_parameter(data["key"], data["value"])
@@ -172,7 +182,7 @@ class ParameterAdmin(SysadminOnly):
         return f"{spec.label}（默认 {spec.default}{spec.unit}）" if spec else ""
 
     def save_model(self, request: HttpRequest, obj: Parameter, form: Any, change: bool) -> None:
-        obj.changed_by = request.user
+        obj.changed_by = _administrator(request)
         super().save_model(request, obj, form, change)
         audit.record(audit.Event.PARAMETER, request=request, target=obj,
                      detail=f"{obj.key} @ {obj.org_unit} {obj.year or ''} = {obj.value}")
@@ -190,15 +200,15 @@ class CalendarDayAdmin(SysadminOnly):
     search_fields = ["name"]
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
-        moved = calendar_day_save(day=obj, by=request.user, request=request)
+        moved = calendar_day_save(day=obj, by=_administrator(request), request=request)
         if moved:
             self.message_user(request, f"已按新的节假日重新计算 {moved} 个未结事项的期限（已记入审计日志）。")
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        moved = calendar_day_delete(day=obj, by=request.user, request=request)
+        moved = calendar_day_delete(day=obj, by=_administrator(request), request=request)
         if moved:
             self.message_user(request, f"已按新的节假日重新计算 {moved} 个未结事项的期限（已记入审计日志）。")
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for day in queryset:
-            calendar_day_delete(day=day, by=request.user, request=request)
+            calendar_day_delete(day=day, by=_administrator(request), request=request)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
@@ -76,12 +76,13 @@ def approval_units(kind: ApprovalKind, obj: Any, data: dict[str, Any]) -> list[O
     rule says so (and there is one)."""
     lead = access.leading_unit(obj.org_unit)
     units = [lead]
-    if kind.escalate_above is not None and kind.escalate_above(obj, data) and lead.parent_id:
-        units.append(lead.parent)  # type: ignore[arg-type]
+    if (kind.escalate_above is not None and kind.escalate_above(obj, data) and lead.parent_id
+            and lead.parent is not None):
+        units.append(lead.parent)
     return units
 
 
-def _fail(message: str, field_name: str | None = None) -> None:
+def _fail(message: str, field_name: str | None = None) -> NoReturn:
     raise ValidationError({field_name: message} if field_name else message, code="invalid")
 
 

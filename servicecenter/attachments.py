@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -56,9 +56,17 @@ def sniff_type(head: bytes) -> str | None:
 _IMAGE_ENDS = {"image/jpeg": b"\xff\xd9", "image/png": b"IEND\xaeB`\x82"}
 
 
+def _size(upload: UploadedFile) -> int:
+    size = upload.size
+    # Django's upload handlers (and SimpleUploadedFile) always set it; only a hand-built
+    # UploadedFile could lack it, which is what the stubs' Optional allows for.
+    assert size is not None
+    return size
+
+
 def _check_image_end(upload: UploadedFile, mime: str) -> None:
     end = _IMAGE_ENDS[mime]
-    upload.seek(max(upload.size - len(end), 0))
+    upload.seek(max(_size(upload) - len(end), 0))
     if upload.read(len(end)) != end:
         raise ValidationError("图片文件已损坏或不完整（文件结尾缺失）。", code="corrupt")
 
@@ -82,14 +90,14 @@ def _check_image(upload: UploadedFile, mime: str) -> None:
 
 
 def _check_pdf(upload: UploadedFile) -> None:
-    upload.seek(max(upload.size - _PDF_TAIL_BYTES, 0))
+    upload.seek(max(_size(upload) - _PDF_TAIL_BYTES, 0))
     if b"%%EOF" not in upload.read(_PDF_TAIL_BYTES):
         raise ValidationError("PDF 文件不完整或已损坏。", code="corrupt")
 
 
 def validate_upload(upload: UploadedFile) -> str:
     """The file's MIME type, or a ValidationError with a Chinese message saying why it is refused."""
-    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+    if _size(upload) > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(f"文件过大：最大 {filesizeformat(settings.ATTACHMENT_MAX_BYTES)}。", code="too_large")
     if upload.size == 0:
         raise ValidationError("文件是空的。", code="empty")
@@ -120,6 +128,9 @@ def attachment_add(*, by: User, owner: Model, upload: UploadedFile, description:
     One audit row per upload; with ``timeline`` (the owner's event manager) the upload is on the
     record's timeline too."""
     require(by, permission, owner)
+    target = attachment_target(owner._meta.label_lower)
+    if target is not None and not target.may_upload(owner, by):
+        raise PermissionDenied("您只能查看该记录，不能上传附件。")
     mime = validate_upload(upload)
     # The stored name is random and says nothing about the original: the original name is kept
     # only in the database, for the download's Content-Disposition.
@@ -134,8 +145,10 @@ def attachment_add(*, by: User, owner: Model, upload: UploadedFile, description:
                 out.write(chunk)
         attachment = Attachment.objects.create(
             content_type=ContentType.objects.get_for_model(owner), object_id=owner.pk,
-            org_unit_id=owner.org_unit_id, original_name=Path(upload.name or "file").name[:200] or "file",
-            stored_name=stored_name, mime_type=mime, size=upload.size, sha256=digest.hexdigest(),
+            # A record that takes attachments is owned by a unit; Model itself does not say so.
+            org_unit_id=owner.org_unit_id,  # type: ignore[attr-defined]
+            original_name=Path(upload.name or "file").name[:200] or "file",
+            stored_name=stored_name, mime_type=mime, size=_size(upload), sha256=digest.hexdigest(),
             description=description[:100], uploaded_by=by,
         )
         audit.record(audit.Event.UPLOAD, user=by, request=request, target=owner,
@@ -168,10 +181,16 @@ class AttachmentTarget:
     permission: str  # who may upload (viewing follows the record)
     url: Callable[[Any], str] = field(default=lambda obj: obj.get_absolute_url())
     timeline: str | None = None  # the record's event manager, to put uploads on its timeline
+    # Beyond the permission: whether this user may add files to this record (a unit that only
+    # reads a record it sent up does not). None: the permission decides alone.
+    allows: Callable[[Any, User], bool] | None = None
 
     @property
     def key(self) -> str:
         return self.model._meta.label_lower
+
+    def may_upload(self, obj: Any, user: User) -> bool:
+        return self.allows is None or self.allows(obj, user)
 
 
 def attachment_target(key: str) -> AttachmentTarget | None:
@@ -210,12 +229,14 @@ def attachment_panel(request: HttpRequest, owner: Model, permission: str | None 
 
     key = owner._meta.label_lower
     target = attachment_target(key)
-    may_upload = target is not None and can(request.user, permission or target.permission, owner)
+    user = request.user
+    may_upload = (target is not None and can(user, permission or target.permission, owner)
+                  and isinstance(user, User) and target.may_upload(owner, user))
     form = AttachmentForm()
     remembered = request.session.pop(_ERROR_KEY.format(key=key, pk=owner.pk), None) if hasattr(request, "session") else None
     if remembered:
         form = AttachmentForm(initial={"description": remembered.get("description", "")})
-        form.upload_errors = remembered.get("errors", [])  # type: ignore[attr-defined]
+        form.upload_errors = remembered.get("errors", [])
     return {
         "attachments": attachments_of(owner), "attachment_form": form, "may_upload": may_upload,
         "upload_url": reverse("attachment_upload", kwargs={"key": key, "pk": owner.pk}) if target else "",

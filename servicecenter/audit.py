@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 from django.http import HttpRequest
 
 from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
 
 Event = AuditEvent.Event
 Outcome = AuditEvent.Outcome
@@ -23,7 +28,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def record(
     event: str,
     *,
-    user: Any = None,
+    user: User | AnonymousUser | None = None,
     request: HttpRequest | None = None,
     target: Model | None = None,
     outcome: str = Outcome.SUCCESS,
@@ -37,10 +42,10 @@ def record(
     ``servicecenter.user.roles``); ``old``/``new`` are the changed values as data."""
     if user is None and request is not None:
         user = getattr(request, "user", None)
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    signed_in = user if user is not None and getattr(user, "is_authenticated", False) else None
     return AuditEvent.objects.create(
-        user_id=user.pk if authenticated else None,
-        username=(user.get_username() if authenticated else username)[:150],
+        user_id=signed_in.pk if signed_in is not None else None,
+        username=(signed_in.get_username() if signed_in is not None else username)[:150],
         ip=client_ip(request),
         event=event,
         target_type=target._meta.label_lower if target is not None else "",

@@ -298,8 +298,10 @@ class ClockSpec:
     # date whenever it is set); stated as well, they let an index on the due date serve the list.
     def overdue_q(self, today: datetime.date) -> Q:
         """Late now: running or paused after the due date, not stopped."""
-        return Q(**{f"{self.f('late_from')}__lte": today, f"{self.f('stopped_on')}__isnull": True,
-                    f"{self.f('due_date')}__lt": today})
+        lookups: dict[str, Any] = {f"{self.f('late_from')}__lte": today, f"{self.f('due_date')}__lt": today}
+        if self.has("stopped_on"):
+            lookups[f"{self.f('stopped_on')}__isnull"] = True
+        return Q(**lookups)
 
     def overdue_ever_q(self, today: datetime.date) -> Q:
         """Late now, or stopped late (closed after its due date)."""
@@ -313,8 +315,12 @@ class ClockSpec:
         """Running (neither stopped nor paused) and due between today and ``days`` days from now,
         both included — for a running clock the same as ``late_from`` in the day after that range,
         but said with the due date alone the planner estimates it right."""
-        return Q(**{f"{self.f('due_date')}__gte": today, f"{self.f('due_date')}__lte": today + ONE_DAY * days,
-                    f"{self.f('stopped_on')}__isnull": True, f"{self.f('paused_since')}__isnull": True})
+        lookups: dict[str, Any] = {f"{self.f('due_date')}__gte": today,
+                                   f"{self.f('due_date')}__lte": today + ONE_DAY * days}
+        for name in ("stopped_on", "paused_since"):  # a clock that cannot pause (or stop) has no such field
+            if self.has(name):
+                lookups[f"{self.f(name)}__isnull"] = True
+        return Q(**lookups)
 
     def paused_q(self) -> Q:
         return Q(**{f"{self.f('paused_since')}__isnull": False, f"{self.f('stopped_on')}__isnull": True})

@@ -92,6 +92,10 @@ ACCOUNTS = [
     AccountSpec("s11_worker", "府山站工作人员李强", "330602001", (Role.WORKER,)),
     AccountSpec("s12_clerk", "塔山站接待员张敏", "330602002", (Role.CLERK,)),
     AccountSpec("s21_clerk", "百官站接待员刘洋", "330604001", (Role.CLERK,)),
+    # Each station's worker files its monthly summary (DOMAIN §1).
+    AccountSpec("s12_worker", "塔山站工作人员孙丽", "330602002", (Role.WORKER,)),
+    AccountSpec("s21_worker", "百官站工作人员马超", "330604001", (Role.WORKER,)),
+    AccountSpec("s22_worker", "曹娥站工作人员朱静", "330604002", (Role.WORKER,)),
 ]
 
 
@@ -112,14 +116,23 @@ def _identity_parts(i: int) -> tuple[str, datetime.date, int]:
     return region, birth, serial
 
 
-def people_rows(count: int, *, seed: int = 2026, offset: int = 0) -> Iterator[dict]:
-    """Deterministic people: unique ID numbers for indices ``offset`` .. ``offset + count``.
+def _demo_birth(i: int) -> datetime.date:
+    """Demo person ``i``'s birthday: spread over 1960–2003 (ages about 22 to 66), on days the bulk
+    people never use — the bulk ones are born ``37k`` or ``37k + 21`` … days after 1960-01-01
+    (``_identity_parts``); these ``37m + 18`` days after, which the bulk series reaches only past
+    nine million people. 97 is prime to 430, so the first 430 demo people have distinct birthdays."""
+    return _BIRTH_START + datetime.timedelta(days=37 * ((i * 97) % 430) + 18)
 
-    Used for the 200 demo people; do not change what it yields (the demo and the tests know them).
-    """
+
+def people_rows(count: int, *, seed: int = 2026, offset: int = 0) -> Iterator[dict]:
+    """Deterministic people: unique ID numbers for indices ``offset`` .. ``offset + count``, with
+    varied birth dates (so ages) and sexes.
+
+    Used for the 200 demo people; the tests read what it yields from here."""
     rng = random.Random(seed + offset)
     for i in range(offset, offset + count):
-        region, birth, serial = _identity_parts(i)
+        region, _, serial = _identity_parts(i)
+        birth = _demo_birth(i)
         male = rng.random() < 0.55
         jobless = "unemployed" if rng.random() < 0.05 else ""
         yield {

@@ -49,7 +49,10 @@ def employer_create(*, by: User, org_unit: OrgUnit, credit_code: str, **data: An
         with transaction.atomic():
             employer.save()
     except IntegrityError:
-        raise DuplicateEmployer(employer_by_code(code)) from None
+        existing = employer_by_code(code)
+        if existing is None:  # not a concurrent registration of the same code: some other constraint
+            raise
+        raise DuplicateEmployer(existing) from None
     audit.record(audit.Event.CREATE, user=by, target=employer)
     return employer
 

@@ -167,7 +167,7 @@ class _RowPlan:
                     if row[pos] == "":
                         row[pos] = None
             try:
-                suspect = _SUSPECT.search("\n".join(filter(None, texts)))
+                suspect = _SUSPECT.search("\n".join(filter(None, texts))) is not None
             except TypeError:  # a non-text value in a text column
                 suspect = True
             if suspect:

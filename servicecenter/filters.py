@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from .access import scope_units
 from .employers import employer_search
-from .forms import UnitChoiceField
-from .models import Employer, Industry, OrgUnit, Person
+from .forms import UnitChoiceField, plain_messages
+from .models import Employer, Industry, OrgUnit, Person, User
 from .people import person_search
 
 
@@ -34,9 +34,18 @@ class UnitFilter(df.ModelChoiceFilter):
 
 
 class ScopedFilterSet(df.FilterSet):
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.filters["org_unit"].queryset = scope_units(user)
+
+    @property
+    def form(self) -> Any:
+        """The filter form, with plain Chinese messages that name the field (never ``org_unit``)."""
+        form = super().form
+        if not getattr(form, "_plain_messages", False):
+            plain_messages(form)
+            form._plain_messages = True
+        return form
 
 
 class PersonFilter(ScopedFilterSet):

@@ -176,8 +176,9 @@ def _ordering(queryset: QuerySet, ordering: Sequence[str] | None) -> list[Any]:
     query = queryset.query
     if query.order_by:
         return list(query.order_by)
-    if query.default_ordering and query.get_meta().ordering:
-        return list(query.get_meta().ordering)
+    meta_ordering = query.get_meta().ordering
+    if query.default_ordering and meta_ordering:
+        return list(meta_ordering)
     return ["-pk"]
 
 
@@ -346,6 +347,7 @@ def _keyset_page(request: HttpRequest, queryset: QuerySet, keys: list[_Key], per
         rows.reverse()
         number = number if has_previous else 1
     elif direction == PREVIOUS:
+        assert values is not None  # _decode_cursor() has values for every direction but LAST
         rows = list(qs.filter(_after(keys, values, reverse=True)).order_by(*backward)[: per_page + 1])
         has_previous, rows = len(rows) > per_page, rows[:per_page]
         rows.reverse()
@@ -354,6 +356,7 @@ def _keyset_page(request: HttpRequest, queryset: QuerySet, keys: list[_Key], per
         if not has_previous and len(rows) < per_page:
             direction = None  # rows went away before this page: show a full first page instead
     elif direction == NEXT:
+        assert values is not None  # as above
         rows = list(qs.filter(_after(keys, values)).order_by(*forward)[: per_page + 1])
         has_next, rows = len(rows) > per_page, rows[:per_page]
         has_previous = True

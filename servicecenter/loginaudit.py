@@ -8,7 +8,7 @@ the lock it sees is the one that refused this attempt, not one this attempt is a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -17,16 +17,19 @@ from django.http import HttpRequest
 
 from . import audit
 
+if TYPE_CHECKING:
+    from .models import User
+
 LOCKED_DETAIL = "账号已锁定，拒绝登录"
 
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
-def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit.record(audit.Event.LOGIN, user=user, request=request)
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
-def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+def _login_failed(sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any) -> None:
     locked = _locked_out(request, credentials)
     # The attempted username, never the session's user (someone may be logged in already).
     audit.record(audit.Event.LOGIN_FAILED, user=AnonymousUser(), request=request,
@@ -45,7 +48,7 @@ def _locked_out(request: HttpRequest | None, credentials: dict) -> bool:
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
-def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
     if user is not None:
         audit.record(audit.Event.LOGOUT, user=user, request=request,
                      detail=str(getattr(request, "logout_reason", "") or ""))

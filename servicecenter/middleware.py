@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -60,7 +61,8 @@ class IdleTimeoutMiddleware:
             now = int(time.time())
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             if not isinstance(last_seen, int) or now - last_seen > settings.IDLE_TIMEOUT_SECONDS:
-                # Read by the logout audit receiver (loginaudit.py) so the log says why.
+                # Read by the logout audit receiver (loginaudit.py) so the log says why. Our own
+                # attribute, which HttpRequest does not declare.
                 request.logout_reason = "空闲超时自动退出"  # type: ignore[attr-defined]
                 logout(request)
                 response = _back_to_login(request)
@@ -92,3 +94,24 @@ def password_expired(user: object) -> bool:
     if changed is None:
         return True
     return timezone.now() - changed > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+
+class ChineseNotFoundMiddleware:
+    """With ``DEBUG`` on (``make run``) Django answers a missing page with its English technical
+    page; a new user trying the system sees the system's own Chinese 404 page instead (with
+    ``DEBUG`` off ``handler404`` already does this). ``TECHNICAL_404=1`` keeps Django's page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (settings.DEBUG and not getattr(settings, "TECHNICAL_404", False) and response.status_code == 404
+                and response.get("Content-Type", "").startswith("text/html")
+                and not getattr(response, "chinese_page", False)):
+            from django.urls import get_resolver
+
+            # The URLconf's own handler404 (the staff page, or the public host's).
+            handler: Any = get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(404)
+            return handler(request, None)
+        return response

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from functools import cached_property
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -75,6 +77,9 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Not a field: access.scope_unit_ids() keeps (unit id, scope ids) here for the life of the object,
+    # that is one request. Absent until then, so read it with getattr(…, None).
+    _scope_unit_ids: tuple[int, list[int]]
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"
@@ -510,6 +515,8 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    filters: str  # not a field: the job list sets describe_filters(job) on the rows it shows
+
     class Meta:
         verbose_name = verbose_name_plural = "后台导出任务"
         ordering = ["-created_at"]
@@ -525,3 +532,107 @@ class ExportJob(models.Model):
         if not self.row_count:
             return 0
         return min(99, self.rows_done * 100 // self.row_count)
+
+
+# --- Monthly summaries ----------------------------------------------------------------------------------
+# Imported here, after AuditEvent: timeline.py imports audit.py, which imports this module.
+from .timeline import CaseEvent  # noqa: E402
+
+
+class MonthlySummary(models.Model):
+    """A unit's monthly summary (月度工作汇总): the figures of its subtree for the month and a
+    written part, filed with the unit above it (``servicecenter/summaries.py`` holds the rules).
+
+    ``figures`` is the snapshot taken when the summary was submitted: ``{"values": {app: {code:
+    value}}, "breakdowns": {app: {code: {label: value}}}}`` (decimals as strings); ``adjustments``
+    the changes found then in earlier accepted months. On acceptance ``sha256`` is the hash of
+    their canonical form, and the row refuses any later change to them (``save``).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已报送待审核"
+        RETURNED = "returned", "退回修改"
+        ACCEPTED = "accepted", "已审核"
+        WAIVED = "waived", "免报"
+
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="填报单位")
+    year = models.PositiveSmallIntegerField("年度")
+    month = models.PositiveSmallIntegerField("月份")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    work_done = models.TextField("本月工作开展情况", blank=True)
+    problems = models.TextField("存在的问题", blank=True)
+    next_plan = models.TextField("下月工作计划", blank=True)
+    figures = models.JSONField("报送数据", default=dict, blank=True)
+    adjustments = models.JSONField("以往月份调整", default=list, blank=True)
+    computed_at = models.DateTimeField("数据计算时间", null=True, blank=True)
+    sha256 = models.CharField("数据校验码（SHA-256）", max_length=64, blank=True)
+    first_submitted_at = models.DateTimeField("首次报送时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name="报送人")
+    accepted_at = models.DateTimeField("审核时间", null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="审核人")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="创建人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    FROZEN_FIELDS = ("figures", "adjustments", "sha256", "org_unit_id", "year", "month")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度汇总"
+        ordering = ["-year", "-month", "org_unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year", "month"], name="summary_unit_month"),
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="summary_month_valid"),
+        ]
+        indexes = [models.Index(fields=["year", "month", "status"], name="summary_period_status")]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit} {self.year}年{self.month}月月度汇总"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Accepted figures are frozen: no code path, role or admin may rewrite them. Re-opening
+        # (summaries.summary_reopen) changes the state and keeps them as they were.
+        loaded = getattr(self, "_loaded", {})
+        if loaded.get("status") == self.Status.ACCEPTED:
+            changed = [name for name in self.FROZEN_FIELDS if name in loaded and loaded[name] != getattr(self, name)]
+            if changed:
+                raise ValueError(f"{self} 已审核，数据已冻结，不能修改（{', '.join(changed)}）。")
+        super().save(*args, **kwargs)
+        self._remember()
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("reports:summary", args=[self.pk])
+
+    def _remember(self) -> None:
+        # Copies: the JSON fields are dicts, and a change made in place must still show.
+        self._loaded = {name: copy.deepcopy(getattr(self, name, None)) for name in ("status", *self.FROZEN_FIELDS)
+                        if name in self.__dict__}
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._remember()
+        return instance
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._remember()
+
+    @property
+    def period_key(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class SummaryEvent(CaseEvent):
+    """A step on a monthly summary's timeline (submitted, returned with the reason, accepted …)."""
+
+    summary = models.ForeignKey(MonthlySummary, models.CASCADE, related_name="events")
+
+    class Meta(CaseEvent.Meta):
+        verbose_name = verbose_name_plural = "月度汇总记录"

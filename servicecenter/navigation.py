@@ -4,7 +4,7 @@ administration, the security auditor sees the audit log."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,14 +13,19 @@ from . import registry
 from .access import reads_cases, role_allows
 from .permissions import Action
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _exports(user: Any) -> bool:
+    from .models import User
+
+
+def _exports(user: User | AnonymousUser) -> bool:
     from .exportjobs import export_permissions
 
     return any(role_allows(user, p) for p in export_permissions())
 
 
-def nav_items(user: Any) -> list[tuple[str, str]]:
+def nav_items(user: User | AnonymousUser | None) -> list[tuple[str, str]]:
     """(label, URL name) pairs, in order."""
     if user is None or not user.is_authenticated:
         return []
@@ -43,10 +48,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    from .inbox import inbox_count
+
     path = request.path
     nav = []
     for label, name in nav_items(user):
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
-        nav.append({"label": label, "url": url, "active": active})
+        entry: dict[str, Any] = {"label": label, "url": url, "active": active}
+        if name == "inbox":
+            # A callable: counted only when a page draws the navigation (not for a PDF), and kept
+            # in the session for a minute (inbox.inbox_count).
+            entry["count"] = lambda: inbox_count(request)
+        nav.append(entry)
     return {"nav": nav, "role_names": "、".join(sorted(r.label for r in user.roles))}

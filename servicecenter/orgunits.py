@@ -13,7 +13,8 @@ from .models import OrgUnit
 @transaction.atomic
 def orgunit_save(unit: OrgUnit) -> OrgUnit:
     """Create or update a unit; moving or recoding it rewrites the paths of everything below it."""
-    if unit.pk and unit.parent_id and unit.path and unit.parent.path.startswith(unit.path):
+    parent = unit.parent if unit.pk and unit.parent_id and unit.path else None
+    if parent is not None and parent.path.startswith(unit.path):
         raise ValidationError({"parent": "不能把单位移到它自己或其下级单位之下。"})
     if "/" in unit.code:
         raise ValidationError({"code": "代码不能包含“/”。"})

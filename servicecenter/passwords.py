@@ -4,10 +4,13 @@ character classes, and not like the username. ``settings.AUTH_PASSWORD_VALIDATOR
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from .models import User
 
 _CLASSES = [
     (re.compile(r"[a-z]"), "小写字母"),
@@ -32,7 +35,7 @@ class CharacterClassesValidator:
     def __init__(self, min_classes: int = 3) -> None:
         self.min_classes = min_classes
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         found = sum(1 for pattern, _ in _CLASSES if pattern.search(password))
         if found < self.min_classes:
             raise ValidationError(
@@ -46,7 +49,7 @@ class CharacterClassesValidator:
 class NotLikeUsernameValidator:
     """Rejects a password that contains the username or its reverse, case-insensitively."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         username = (getattr(user, "username", "") or "").lower()
         if len(username) < 3:
             return

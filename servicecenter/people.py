@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from pypinyin import Style, lazy_pinyin
 
 from . import audit, encryption
@@ -40,7 +41,10 @@ class DuplicatePerson(ValidationError):
 
 def name_initials(name: str) -> str:
     """Pinyin initials, ``张三`` → ``zs``; Latin letters are kept, other characters dropped."""
-    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    # Characters without pinyin come back one by one (pypinyin takes a list from the callback; its
+    # stubs allow only a str), so a stray symbol between letters does not drop them with it.
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER,
+                          errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
     return "".join(x for x in letters if x.isalnum()).lower()[:50]
 
 
@@ -77,7 +81,10 @@ def person_create(*, by: User, org_unit: OrgUnit, id_number: str, **data: Any) -
             person.save()
     except IntegrityError:
         # Two clerks registering the same person at the same moment: the second finds the first.
-        raise DuplicatePerson(person_by_id_number(number)) from None
+        existing = person_by_id_number(number)
+        if existing is None:  # not that race: some other constraint failed
+            raise
+        raise DuplicatePerson(existing) from None
     audit.record(audit.Event.CREATE, user=by, target=person)
     return person
 
@@ -156,7 +163,7 @@ def person_link(*, person: Person, org_unit: OrgUnit, by: User | None = None) ->
         PersonLink.objects.get_or_create(person=person, org_unit=org_unit, defaults={"created_by": by})
 
 
-def person_reveal_id(*, by: User, person: Person, request: Any = None) -> str:
+def person_reveal_id(*, by: User, person: Person, request: HttpRequest | None = None) -> str:
     """The full ID number, for roles that need it; every reveal is audited."""
     require(by, Action.REVEAL, person)
     audit.record(audit.Event.REVEAL, user=by, request=request, target=person, detail="身份证号码")

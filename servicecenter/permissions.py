@@ -89,5 +89,9 @@ CORE_PERMISSIONS = [
     Permission.of(Action.REVEAL, "查看完整身份证号码", [Role.CLERK, Role.WORKER, Role.SUPERVISOR]),
     Permission.of(Action.ADMINISTER, "系统管理（单位、账号、参数）", [Role.SYSADMIN], scoped=False),
     Permission.of(Action.READ_AUDIT_LOG, "查阅审计日志", [Role.SECAUDIT], scoped=False),
+    # Monthly summaries (servicecenter/summaries.py): the station worker files them (DOMAIN §1), a
+    # supervisor files a district's or the city's; the supervisor of the unit above reviews them.
+    Permission.of("summary_file", "填报、报送本单位月度汇总", [Role.WORKER, Role.SUPERVISOR]),
+    Permission.of("summary_accept", "审核下级月度汇总（审核通过、退回、免报、重新打开）和备案", [Role.SUPERVISOR]),
 ]
 declare("servicecenter", CORE_PERMISSIONS)

@@ -14,7 +14,7 @@ permission, a workflow step to an unknown state, or a parameter another app alre
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .inbox import InboxItem
     from .models import Employer, OrgUnit, Person, User
     from .parameters import ParameterSpec
+    from .qualifications import Qualification
+    from .referrals import ReferralSource, ReferralTarget
     from .workflow import Workflow
 
     ScopeRule = Callable[[QuerySet, User], QuerySet]
@@ -73,6 +75,9 @@ class Figure:
     numerator: str = ""
     denominator: str = ""
     note: str = ""
+    # A headline figure is charted on the dashboards: by child unit for a supervisor, as a monthly
+    # trend and a comparison of districts for the city.
+    headline: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in ("additive", "distinct", "rate"):
@@ -81,7 +86,39 @@ class Figure:
             raise ImproperlyConfigured(f"比率指标“{self.code}”须指明分子和分母。")
 
 
+@dataclass(frozen=True)
+class Breakdown:
+    """A figure split by a category of the records (受理件数按问题类别): ``compute_breakdowns`` gives
+    ``{code: {category label: value}}``. The values are additive (sums over the subtree); the
+    monthly summary freezes them with the figures and prints them as the paper form's rows."""
+
+    code: str
+    label: str
+    unit: str = "件"
+    headline: bool = False  # charted on the city's dashboard (a stacked monthly trend)
+
+
 MonthlyCompute = Callable[["OrgUnit", datetime.date, datetime.date], Mapping[str, Any]]
+BreakdownCompute = Callable[["OrgUnit", datetime.date, datetime.date], Mapping[str, Mapping[str, Any]]]
+# The many-units, many-periods form of ``compute_figures`` (``servicecenter.figures.FigureTable``):
+# (tree, units, periods) → {(unit pk, period index): {code: value}} in a fixed number of queries.
+FigureTableCompute = Callable[[Any, Sequence[Any], Sequence[Any]], Mapping[tuple[int, int], Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class EmployerFlag:
+    """A warning about an employer that one app raises and other apps' pages show wherever the
+    employer appears (on a job posting, at a referral): "open wage-arrears matters", say. A label
+    and a short detail — never personal data; ``app`` (the declaring app's name) is filled in by
+    ``employer_flags``."""
+
+    label: str
+    detail: str = ""
+    app: str = ""
+
+
+# employer ids → the flags of those that have any; one query (or a few) for the whole list.
+EmployerFlagSource = Callable[[list[int]], Mapping[int, Iterable[EmployerFlag]]]
 
 
 @dataclass(frozen=True)
@@ -99,6 +136,9 @@ class ServiceApp:
     name: str  # 信访接待 …
     url_prefix: str = ""  # /<prefix>/ (default: the label)
     urls: ModuleType | None = None
+    # Pages for the public, without a login (online self-service): mounted at /public/<prefix>/
+    # by the core (``servicecenter/public.py``), every view marked ``login_not_required``.
+    public_urls: ModuleType | None = None
     nav: tuple[NavEntry, ...] = ()
     permissions: tuple[Permission, ...] = ()
     parameters: tuple[ParameterSpec, ...] = ()
@@ -114,8 +154,21 @@ class ServiceApp:
     inbox: Callable[[User], Iterable[InboxItem]] | None = None
     figures: tuple[Figure, ...] = ()
     compute_figures: MonthlyCompute | None = None
+    # Optional: the same figures for many units and periods at once (roll-ups, statistics,
+    # dashboards). Without it the core calls ``compute_figures`` once per unit and period.
+    figure_table: FigureTableCompute | None = None
+    breakdowns: tuple[Breakdown, ...] = ()
+    compute_breakdowns: BreakdownCompute | None = None
     demo: Callable[[DemoRun], str] | None = None
+    employer_flags: EmployerFlagSource | None = None
     order: int = 50
+    # Records that can be referred to another service (信访事项 → 法律援助), and the services that
+    # take referrals: referrals.py. Either side may be missing; nothing names the other app.
+    referral_sources: tuple[ReferralSource, ...] = ()
+    referral_targets: tuple[ReferralTarget, ...] = ()
+    # What this app's records say a person qualifies as (an active hardship file → 困难职工):
+    # qualifications.py.
+    qualifications: Callable[[Person, datetime.date], Iterable[Qualification]] | None = None
 
     @property
     def prefix(self) -> str:
@@ -133,6 +186,10 @@ def register(app: ServiceApp) -> None:
         workflow.check_permissions_declared()
     for kind in app.approvals:
         kind.check_declared()
+    needs = [s.permission for s in app.referral_sources] + [t.permission for t in app.referral_targets]
+    for needed in needs:
+        if not permissions.is_declared(needed):
+            raise ImproperlyConfigured(f"{app.label} 的转办声明需要的权限“{needed}”未声明。")
     _APPS[app.label] = app
 
 
@@ -147,8 +204,22 @@ def _validate(app: ServiceApp) -> None:
     figure_codes = [f.code for f in app.figures]
     if len(set(figure_codes)) != len(figure_codes):
         raise ImproperlyConfigured(f"{app.label} 的统计指标代码有重复。")
+    for target in app.referral_targets:
+        if not target.code.startswith(app.label + "."):
+            raise ImproperlyConfigured(f"{app.label} 的转办去向“{target.code}”应以“{app.label}.”开头。")
     if app.figures and app.compute_figures is None:
         raise ImproperlyConfigured(f"{app.label} 声明了统计指标，但没有给出计算函数（compute_figures）。")
+    codes = set(figure_codes)
+    for f in app.figures:
+        if f.kind == "rate" and not {f.numerator, f.denominator} <= codes - {f.code}:
+            raise ImproperlyConfigured(f"{app.label} 的比率指标“{f.code}”的分子或分母不是本应用声明的指标。")
+    breakdown_codes = [b.code for b in app.breakdowns]
+    if len(set(breakdown_codes)) != len(breakdown_codes):
+        raise ImproperlyConfigured(f"{app.label} 的分类统计代码有重复。")
+    if app.breakdowns and app.compute_breakdowns is None:
+        raise ImproperlyConfigured(f"{app.label} 声明了分类统计，但没有给出计算函数（compute_breakdowns）。")
+    if app.figure_table is not None and not app.figures:
+        raise ImproperlyConfigured(f"{app.label} 给出了 figure_table，但没有声明统计指标。")
 
 
 def service_apps() -> list[ServiceApp]:
@@ -188,6 +259,21 @@ def dashboard_sections(user: User) -> list[Section]:
     return out
 
 
+def employer_flags(employer_ids: Iterable[int]) -> dict[int, list[EmployerFlag]]:
+    """Every installed app's flags for these employers (one call per declaring app), keyed by
+    employer id; employers without a flag are absent."""
+    ids = sorted({int(pk) for pk in employer_ids if pk is not None})
+    out: dict[int, list[EmployerFlag]] = {}
+    if not ids:
+        return out
+    for app in service_apps():
+        if app.employer_flags is None:
+            continue
+        for pk, flags in app.employer_flags(ids).items():
+            out.setdefault(pk, []).extend(EmployerFlag(f.label, f.detail, f.app or app.name) for f in flags)
+    return out
+
+
 def scope_rule(model: type[Model]) -> ScopeRule | None:
     app = app_of(model)
     if app is None:
@@ -217,3 +303,20 @@ def workflows() -> list[Workflow]:
 
 def approval_kinds() -> list[ApprovalKind]:
     return [kind for app in service_apps() for kind in app.approvals]
+
+
+def referral_sources() -> list[ReferralSource]:
+    return [source for app in service_apps() for source in app.referral_sources]
+
+
+def referral_targets() -> list[ReferralTarget]:
+    return [target for app in service_apps() for target in app.referral_targets]
+
+
+def qualification_providers() -> list[Callable[[Person, datetime.date], Iterable[Qualification]]]:
+    return [app.qualifications for app in service_apps() if app.qualifications is not None]
+
+
+def figure_apps() -> list[ServiceApp]:
+    """The installed apps that report monthly figures, in their declared order."""
+    return [app for app in service_apps() if app.figures]

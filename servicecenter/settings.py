@@ -28,6 +28,7 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", True)
+TECHNICAL_404 = env_bool("TECHNICAL_404", False)  # DEBUG only: Django's own 404 page instead of ours
 
 # Development keys are fixed so a fresh checkout runs with no setup; production must override
 # both (the deploy check in servicecenter/checks.py refuses the development values).
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Under DEBUG (make run) a missing page is the system's Chinese 404, not Django's English one.
+    "servicecenter.middleware.ChineseNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "servicecenter.middleware.IdleTimeoutMiddleware",
@@ -76,7 +79,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "servicecenter.urls"
+# A host for the public pages alone (online self-service, deployable apart from the staff
+# system) routes nothing else: servicecenter/public_urls.py.
+ROOT_URLCONF = "servicecenter.public_urls" if env_bool("PUBLIC_SITE_ONLY", False) else "servicecenter.urls"
 FORM_RENDERER = "servicecenter.forms.FastSelectRenderer"
 WSGI_APPLICATION = "servicecenter.wsgi.application"
 

@@ -20,10 +20,10 @@ _GROUP_NAMES = {"system": "系统管理员", "security-audit": "安全审计员"
 
 
 def check_separation_of_duties(roles: Iterable[Role | str]) -> None:
-    roles = [Role(r) for r in roles]
-    groups = {r.duty_group for r in roles}
+    chosen = [Role(r) for r in roles]
+    groups = {r.duty_group for r in chosen}
     if len(groups) > 1:
-        names = "、".join(r.label for r in roles)
+        names = "、".join(r.label for r in chosen)
         raise ValidationError(
             f"职责分离：{names} 不能由同一账号兼任（系统管理员、安全审计员与业务角色互斥）。", code="separation_of_duties"
         )

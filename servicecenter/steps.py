@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 
 from . import access
 from .forms import add_service_error
+from .http import StaffRequest
 from .workflow import Workflow
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class StepPage:
     workflow: Workflow
     steps: Mapping[str, Step]
     fetch: Callable[..., Any]  # (request, **url kwargs) → the record, through the access policy (404)
-    render: Callable[[HttpRequest, Any, dict[str, forms.Form]], HttpResponse]  # the record page, bound forms
+    render: Callable[[StaffRequest, Any, dict[str, forms.Form]], HttpResponse]  # the record page, bound forms
     record_url: Callable[[Any], str]
     url_name: Callable[[str], str]  # step → its URL name ("petitions:close")
     url_kwargs: Callable[[Any], dict[str, Any]] = field(default=lambda obj: {"pk": obj.pk})
@@ -99,7 +100,7 @@ class StepPage:
                      name=f"{name_prefix}{name}") for name in self.steps]
 
 
-def step_view(request: HttpRequest, *, page: StepPage, step: str, **kwargs: Any) -> HttpResponse:
+def step_view(request: StaffRequest, *, page: StepPage, step: str, **kwargs: Any) -> HttpResponse:
     user = request.user
     obj = page.fetch(request, **kwargs)  # 404 outside scope
     if step not in page.steps:
@@ -110,7 +111,7 @@ def step_view(request: HttpRequest, *, page: StepPage, step: str, **kwargs: Any)
     access.require(user, transition.permission, obj)  # 403 for a role without the permission
     spec = page.steps[step]
     form = page.form_for(step, obj, user, request.POST)
-    refusal = page.workflow.refusal(obj, user, step)  # type: ignore[arg-type]
+    refusal = page.workflow.refusal(obj, user, step)
     if refusal and refusal.forbidden:
         raise PermissionDenied(refusal.message)
     if refusal:

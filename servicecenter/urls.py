@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import registry
+from . import public, registry
 from .admin import admin_site
-from .views import accounts, attachments, auditlog, dashboard, employers, health, people
+from .views import accounts, attachments, auditlog, dashboard, employers, health, people, referrals, reports
 
 urlpatterns = [
     # For load balancers and monitors: no login, no data (servicecenter/health.py).
@@ -13,7 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("", dashboard.dashboard, name="dashboard"),
-    path("reports/", dashboard.reports, name="reports"),
+    path("reports/", reports.index, name="reports"),
+    path("reports/", include("servicecenter.views.reports")),
     path("people/", people.person_list, name="person_list"),
     path("people/new/", people.person_new, name="person_new"),
     path("people/lookup/", people.person_lookup, name="person_lookup"),
@@ -30,11 +31,14 @@ urlpatterns = [
     path("employers/<int:pk>/edit/", employers.employer_edit, name="employer_edit"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment_download"),
     path("attachments/<str:key>/<int:pk>/", attachments.attachment_upload, name="attachment_upload"),
+    path("referrals/<str:target>/<str:source>/<int:pk>/", referrals.referral_new, name="referral_create"),
     path("audit/", auditlog.audit_log, name="audit_log"),
     path("exports/", include("servicecenter.views.exportjobs")),
     path("inbox/", dashboard.inbox, name="inbox"),
     # Each installed service app's pages, as its declaration (apps.py) gives them.
     *[path(f"{app.prefix}/", include(app.urls)) for app in registry.service_apps() if app.urls is not None],
+    # Online self-service: the only pages without a login (servicecenter/public.py).
+    *public.urlpatterns(),
     path("admin/", admin_site.urls),
 ]
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
@@ -46,7 +46,7 @@ class Guard:
     with 403."""
 
     test: Test
-    message: str | Callable[[Any, Any], str]
+    message: str | Callable[[Any, User], str]
     forbidden: bool = False
 
     def refusal(self, obj: Any, user: User) -> Refusal | None:
@@ -60,7 +60,7 @@ class Refusal:
     message: str
     forbidden: bool = False
 
-    def raise_(self) -> None:
+    def raise_(self) -> NoReturn:
         if self.forbidden:
             raise PermissionDenied(self.message)
         raise ValidationError(self.message, code="state")
@@ -109,8 +109,8 @@ class Workflow:
         for t in transitions:
             if t.name in self.transitions:
                 raise ImproperlyConfigured(f"{self.name}：步骤“{t.name}”重复。")
-            unknown = (set(t.sources) | {t.target} | set(t.targets) | set(t.targets.values()) | set(t.refusals)) \
-                - known - {None}
+            used = set(t.sources) | {t.target} | set(t.targets) | set(t.targets.values()) | set(t.refusals)
+            unknown = {s for s in used if s is not None} - known
             if unknown:
                 raise ImproperlyConfigured(f"{self.name}：步骤“{t.name}”用到了未知状态 {sorted(unknown)}。")
             if not t.permission:

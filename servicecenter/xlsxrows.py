@@ -34,13 +34,13 @@ try:
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.xml.constants import SHEET_MAIN_NS
 except ImportError:  # pragma: no cover — no lxml: openpyxl's own path only
-    WorksheetWriter = object  # type: ignore[assignment,misc]
+    WorksheetWriter = object
 
 BATCH_CHARS = 32_768  # pending XML written out past this size: memory stays flat and small
 MAX_TEXT = 32767  # what openpyxl keeps of a longer string
 
 
-class _StreamWriter(WorksheetWriter):  # type: ignore[misc,valid-type]
+class _StreamWriter(WorksheetWriter):
     """openpyxl's worksheet writer, but writing through a file object we can also write to."""
 
     fh: IO[bytes]

@@ -23,6 +23,10 @@ EXPECTED: dict[str, set[Role]] = {
     "reveal": COUNTER,
     "administer": {SYS},
     "read_audit_log": {SEC},
+    # monthly summaries (DOMAIN §1: the station worker files the monthly summary; the supervisor
+    # 分管主席/中心主任 files the center's own and reviews those of the units below)
+    "summary_file": {W, S},
+    "summary_accept": {S},
     # 信访接待
     "petitions.intake": COUNTER,
     "petitions.handle": COUNTER,
@@ -32,6 +36,36 @@ EXPECTED: dict[str, set[Role]] = {
     "petitions.acknowledge": {S},
     "petitions.review": {S},
     "petitions.export": {S, AU},
+    # DOMAIN §3: linking an anonymous matter to a person, and logging a receipt older than the
+    # allowed days back, are the supervisor's (分管主席/中心主任) — audited.
+    "petitions.identify": {S},
+    "petitions.backdate": {S},
+    # 困难职工档案: the counter and the station apply, visit, review, post the notice and review
+    # yearly; the supervisor of the district approves and the city's acknowledges; registers as usual.
+    "hardship.apply": COUNTER,
+    "hardship.handle": COUNTER,
+    "hardship.approve": {S},
+    "hardship.acknowledge": {S},
+    "hardship.export": {S, AU},
+    # 法律援助与劳动争议调解 (DOMAIN §5): the counter staff take consultations, applications and
+    # mediations, keep the lawyers' register and assign lawyers once aid is granted; only the
+    # supervisor decides (grants or refuses); the registers go to the supervisor and the auditor.
+    "legalaid.consult": COUNTER,
+    "legalaid.apply": COUNTER,
+    "legalaid.handle": COUNTER,
+    "legalaid.assign": COUNTER,
+    "legalaid.advisors": COUNTER,
+    "legalaid.mediate": COUNTER,
+    "legalaid.decide": {S},
+    "legalaid.export": {S, AU},
+    # 就业援助 (DOMAIN §6: staff keep employers' papers, collect postings, recommend, train and run
+    # fairs — the counter roles; the supervisor and the auditor export the registers)
+    "jobs.manage": COUNTER,
+    "jobs.verify": COUNTER,
+    "jobs.seekers": COUNTER,
+    "jobs.refer": COUNTER,
+    "jobs.train": COUNTER,
+    "jobs.export": {S, AU},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

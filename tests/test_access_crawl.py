@@ -17,19 +17,32 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from hardship.views import STEPS as HARDSHIP_STEPS
+from jobs import views as jobs_views
+from legalaid import services as legalaid_services
+from legalaid.views import MEDIATION_STEPS
+from legalaid.views import STEPS as APPLICATION_STEPS
 from petitions import services as petition_services
 from petitions.models import Category
+from petitions.views import HOTLINE_PAGE, SUBMISSION_PAGE
 from petitions.views import STEPS as PETITION_STEPS
 from servicecenter import exportjobs
+from servicecenter import summaries as summary_services
 from servicecenter.attachments import attachment_add
+from servicecenter.figures import last_ended_month
+from servicecenter.views.reports import STEPS as SUMMARY_STEPS
 from tests.conftest import login, make_employer, make_person
 
 XSS_NAME = "<script>alert(1)</script>"
+JOBS_STEPS = {name: list(page.steps) for name, page in (
+    ("posting", jobs_views.POSTING_PAGE), ("seeker", jobs_views.SEEKER_PAGE), ("referral", jobs_views.REFERRAL_PAGE),
+    ("recruiter", jobs_views.RECRUITER_PAGE), ("course", jobs_views.COURSE_PAGE),
+    ("enrolment", jobs_views.ENROLMENT_PAGE), ("fair", jobs_views.FAIR_PAGE))}
 
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # public | account | page | object | admin
+    kind: str  # public (the login page) | open (online self-service) | account | page | object | admin
     obj: str = ""  # object URLs: which fixture object fills <pk>
     post_only: bool = False
 
@@ -82,10 +95,105 @@ RULES: dict[str, Rule] = {
     "petitions:notice_print": Rule("object", "notice"),
     "petitions:notice_response": Rule("object", "notice", post_only=True),
     **{f"petitions:{step}": Rule("object", "petition", post_only=True) for step in PETITION_STEPS},
+    "petitions:referral_print": Rule("object", "petition"),
+    "petitions:hotline_print": Rule("object", "hotline"),
+    **{f"petitions:hotline_{step}": Rule("object", "hotline", post_only=True) for step in HOTLINE_PAGE.steps},
+    "petitions:task_link": Rule("object", "task_target", post_only=True),
+    "petitions:submissions": PAGE,
+    "petitions:submission_detail": Rule("object", "submission"),
+    "petitions:submission_file": Rule("object", "submission_file"),
+    **{f"petitions:submission_{step}": Rule("object", "submission", post_only=True) for step in SUBMISSION_PAGE.steps},
+    # Online self-service: no login, and the only pages without one (servicecenter/public.py).
+    "petitions_public:index": Rule("open"),
+    "petitions_public:submit": Rule("open"),
+    "petitions_public:submitted": Rule("open"),
+    "petitions_public:lookup": Rule("open"),
     "hardship:landing": PAGE,
+    "hardship:list": PAGE,
+    "hardship:new": PAGE,
+    "hardship:roster": PAGE,
+    "hardship:export": PAGE,
+    "hardship:notices": PAGE,
+    "hardship:notice_print": PAGE,
+    "hardship:reports": PAGE,
+    "hardship:report": Rule("object", "city_report"),
+    "hardship:report_acknowledge": Rule("object", "city_report", post_only=True),
+    "hardship:detail": Rule("object", "hardship_file"),
+    "hardship:edit": Rule("object", "hardship_file"),
+    "hardship:print": Rule("object", "hardship_file"),
+    "hardship:card": Rule("object", "hardship_file"),
+    "hardship:visit_detail": Rule("object", "home_visit"),
+    "hardship:evaluation": Rule("object", "evaluation"),
+    **{f"hardship:{step}": Rule("object", "hardship_file", post_only=True) for step in HARDSHIP_STEPS},
+    "referral_create": Rule("object", "referral_source", post_only=True),
     "legalaid:landing": PAGE,
+    "legalaid:applications": PAGE,
+    "legalaid:application_new": PAGE,
+    "legalaid:application_export": PAGE,
+    "legalaid:application_detail": Rule("object", "application"),
+    "legalaid:application_edit": Rule("object", "application"),
+    "legalaid:application_print": Rule("object", "application"),
+    "legalaid:approval_print": Rule("object", "application"),
+    "legalaid:refusal_print": Rule("object", "application"),
+    "legalaid:withdrawal_print": Rule("object", "application"),
+    "legalaid:assignment_print": Rule("object", "application"),
+    **{f"legalaid:{step}": Rule("object", "application", post_only=True) for step in APPLICATION_STEPS},
+    "legalaid:mediations": PAGE,
+    "legalaid:mediation_new": PAGE,
+    "legalaid:mediation_export": PAGE,
+    "legalaid:mediation_detail": Rule("object", "mediation"),
+    "legalaid:agreement_print": Rule("object", "mediation"),
+    **{f"legalaid:mediation_{step}": Rule("object", "mediation", post_only=True) for step in MEDIATION_STEPS},
+    "legalaid:consultations": PAGE,
+    "legalaid:consultation_new": PAGE,
+    "legalaid:advisors": PAGE,
+    "legalaid:advisor_new": PAGE,
+    "legalaid:advisor_detail": Rule("object", "advisor"),
+    "legalaid:advisor_edit": Rule("object", "advisor"),
+    "legalaid:advisor_tie_add": Rule("object", "advisor", post_only=True),
+    "legalaid:advisor_tie_remove": Rule("object", "advisor_tie", post_only=True),
+    "legalaid:reception": PAGE,
+    "legalaid:offenders": PAGE,
+    "legalaid:figures": PAGE,
     "jobs:landing": PAGE,
+    **{f"jobs:{name}": PAGE for name in (
+        "postings", "posting_new", "posting_export", "seekers", "seeker_new", "seeker_export", "referrals",
+        "referral_export", "recruiters", "recruiter_new", "courses", "course_new", "trainees", "trainee_export",
+        "fairs", "fair_new", "rates")},
+    # A draft posting and a cancelled course: published postings and courses are seen by every unit
+    # (jobs/selectors.py); their steps are refused to other units by the workflow (403).
+    **{f"jobs:posting_{name}": Rule("object", "jobs_posting", post_only=True) for name in JOBS_STEPS["posting"]},
+    "jobs:posting_detail": Rule("object", "jobs_posting"),
+    "jobs:posting_edit": Rule("object", "jobs_posting"),
+    "jobs:posting_matches": Rule("object", "jobs_posting"),
+    **{f"jobs:seeker_{name}": Rule("object", "jobs_seeker", post_only=True)
+       for name in (*JOBS_STEPS["seeker"], "refer", "photo")},
+    "jobs:seeker_detail": Rule("object", "jobs_seeker"),
+    "jobs:seeker_edit": Rule("object", "jobs_seeker"),
+    "jobs:seeker_matches": Rule("object", "jobs_seeker"),
+    **{f"jobs:referral_{name}": Rule("object", "jobs_referral", post_only=True) for name in JOBS_STEPS["referral"]},
+    "jobs:referral_detail": Rule("object", "jobs_referral"),
+    "jobs:referral_letter": Rule("object", "jobs_referral"),
+    **{f"jobs:recruiter_{name}": Rule("object", "jobs_recruiter", post_only=True)
+       for name in (*JOBS_STEPS["recruiter"], "add_paper")},
+    "jobs:recruiter_detail": Rule("object", "jobs_recruiter"),
+    **{f"jobs:course_{name}": Rule("object", "jobs_course", post_only=True) for name in JOBS_STEPS["course"]},
+    "jobs:course_detail": Rule("object", "jobs_course"),
+    **{f"jobs:enrolment_{name}": Rule("object", "jobs_enrolment", post_only=True) for name in JOBS_STEPS["enrolment"]},
+    "jobs:enrolment_detail": Rule("object", "jobs_enrolment"),
+    **{f"jobs:fair_{name}": Rule("object", "jobs_fair", post_only=True) for name in JOBS_STEPS["fair"]},
+    "jobs:fair_detail": Rule("object", "jobs_fair"),
     "funds:landing": PAGE,
+    "reports:stats": PAGE,
+    "reports:stats_export": PAGE,
+    "reports:stats_print": PAGE,
+    "reports:unit_month": Rule("object", "unit_month"),
+    "reports:start": Rule("object", "unit_month", post_only=True),
+    "reports:waive": Rule("object", "unit_month", post_only=True),
+    "reports:summary": Rule("object", "summary"),
+    "reports:export": Rule("object", "summary"),
+    "reports:print": Rule("object", "summary"),
+    **{f"reports:{step}": Rule("object", "summary", post_only=True) for step in SUMMARY_STEPS},
 }
 
 
@@ -109,7 +217,7 @@ def rule_for(name: str) -> Rule:
 
 
 @pytest.fixture
-def objects(users, settings, tmp_path):
+def objects(users, units, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     clerk = users["s11_clerk"]
     employer = make_employer(clerk.org_unit, name=f"{XSS_NAME}公司")
@@ -132,12 +240,96 @@ def objects(users, settings, tmp_path):
     task = petition_services.task_create(by=users["d1_sup"], title=XSS_NAME, content=XSS_NAME,
                                          due_date=timezone.localdate() + datetime.timedelta(days=5),
                                          units=[clerk.org_unit])
+    hotline = petition_services.petition_intake(
+        by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit, person=petition_services.Caller(XSS_NAME, "13800000001"),
+        channel="12351", received_at=timezone.now(), headcount=1, category=Category.objects.first(), facts=XSS_NAME,
+        request=XSS_NAME, hotline=petition_services.HotlineDetails(
+            "GD-XSS-1", "13800000001", XSS_NAME, timezone.now(), "complaint", timezone.localdate()))
+    petition_services.hotline_feedback(order=hotline.hotline_order, by=clerk, feedback=XSS_NAME)
+    upload = SimpleUploadedFile("材料.png", png.getvalue(), content_type="image/png")
+    submission, _ = petition_services.submission_create(
+        token=uuid.uuid4(), org_unit=clerk.org_unit, name=XSS_NAME, phone="13800000002", employer_name=XSS_NAME,
+        category=Category.objects.first(), facts=XSS_NAME, request=XSS_NAME, files=[upload], client="crawl")
+    # 法律援助: an advisor registered at the station (so outsiders in the district above it see
+    # nothing of it either: the district supervisor d1_sup is not in the crawl's outsiders), tied
+    # to the employer; an application and a mediation at the station.
+    advisor = legalaid_services.advisor_save(by=clerk, org_unit=clerk.org_unit, kind="lawyer", name=XSS_NAME,
+                                             firm=XSS_NAME, licence_number="13306201810009999", phone="",
+                                             specialities=XSS_NAME, pledge_signed_on=None, is_active=True, note="")
+    tie = legalaid_services.advisor_tie_add(by=clerk, advisor=advisor, employer=employer, relation="counsel",
+                                            note=XSS_NAME)
+    application = legalaid_services.application_intake(
+        by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit, applicant=person, matter="wages", facts=XSS_NAME,
+        request=XSS_NAME, evidence=XSS_NAME, employer=employer)
+    mediator = legalaid_services.advisor_save(by=clerk, org_unit=clerk.org_unit, kind="mediator", name="调解员",
+                                              firm="", licence_number="", phone="", specialities="",
+                                              pledge_signed_on=None, is_active=True, note="")
+    other = make_employer(clerk.org_unit, name=f"{XSS_NAME}另一公司")
+    mediation = legalaid_services.mediation_intake(by=clerk, token=uuid.uuid4(), org_unit=clerk.org_unit,
+                                                   workers=[person], employer=other, mediator=mediator, matter="wages",
+                                                   request=XSS_NAME, facts=XSS_NAME)
     # Export jobs belong to the user who asked (here the district supervisor); nobody else sees them.
     export_job = exportjobs.export_job_enqueue(user=users["d1_sup"], source=exportjobs.PERSON_EXPORT, query="")
     exportjobs.export_job_run(export_job.pk)
+    # A station's monthly summary (its written part a script), and a month of that station with none.
+    month = last_ended_month()
+    summary = summary_services.summary_start(unit=clerk.org_unit, year=month.year, month=month.month_number,
+                                             by=users["s11_worker"], work_done=XSS_NAME, problems=XSS_NAME)
+    # An archived hardship file of the same person (the city and the auditor see archived files).
+    from tests.hardship.conftest import Kit, household, member
+
+    kit = Kit(users, units)
+    hardship_file = kit.make("archived", household=household(person, members=[
+        member("self", XSS_NAME, "1000", id_number=person.id_number), member("spouse", XSS_NAME, age=40)],
+        address=XSS_NAME, needs=XSS_NAME))
     return {"person": person, "employer": employer, "attachment": attachment, "petition": petition,
-            "export_job": export_job,
-            "notice": notice, "task": task, "task_target": task.targets.get()}
+            "hardship_file": hardship_file, "home_visit": hardship_file.visits.get(),
+            "evaluation": hardship_file.latest_evaluation, "city_report": hardship_file.city_report,
+            "export_job": export_job, "summary": summary, "unit_month": (clerk.org_unit, month.previous()),
+            "notice": notice, "task": task, "task_target": task.targets.get(), "hotline": hotline,
+            "submission": submission, "submission_file": submission.files.get(),
+            "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie,
+            **_jobs_objects(clerk, employer, person)}
+
+
+def _jobs_objects(clerk, employer, person) -> dict:  # noqa: ANN001
+    """就业援助 records at station 330602001 whose names carry the script: a draft posting (a published
+    one is seen everywhere) and a cancelled course (likewise), a seeker, a referral, an enrolment."""
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jobs import services as jobs
+    from jobs.models import Occupation
+
+    today = timezone.localdate()
+    recruiter = jobs.recruiter_register(by=clerk, employer=employer, contact_person=XSS_NAME,
+                                        contact_phone="13905750001")
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (4, 4), "red").save(png, "PNG")
+    for kind in ("licence", "legal_id", "authorisation"):
+        jobs.recruiter_add_paper(recruiter=recruiter, by=clerk, kind=kind,
+                                 upload=SimpleUploadedFile(f"{kind}.png", png.getvalue(), content_type="image/png"))
+    jobs.recruiter_verify(recruiter=recruiter, by=clerk, verified_on=today)
+    data = {"title": XSS_NAME, "occupation": Occupation.objects.first(), "openings": 3, "education_min": 0,
+            "age_min": None, "age_max": None, "skills": [], "requirements": XSS_NAME, "employment_type": "full",
+            "wage_min": Decimal("3000"), "wage_max": Decimal("4000"), "area": clerk.org_unit, "address": XSS_NAME,
+            "contact_person": XSS_NAME, "contact_phone": "13905750001", "valid_from": today,
+            "valid_to": today + datetime.timedelta(days=30), "for_vulnerable": False}
+    open_posting = jobs.posting_create(by=clerk, recruiter=recruiter, publish=True, **data)
+    draft = jobs.posting_create(by=clerk, recruiter=recruiter, **data)
+    seeker = jobs.seeker_register(by=clerk, person=person, education=3, skills=[], employment_type="any",
+                                  diploma=XSS_NAME, availability=XSS_NAME)
+    referral = jobs.referral_create(by=clerk, seeker=seeker, posting=open_posting, note=XSS_NAME)
+    course = jobs.course_create(by=clerk, name=XSS_NAME, provider=XSS_NAME, starts_on=today, ends_on=today, hours=4,
+                                capacity=5, fee=Decimal("100"), discount_percent=Decimal("50"))
+    enrolment = jobs.enrolment_create(by=clerk, course=course, person=person)
+    jobs.course_cancel(course=course, by=clerk, reason=XSS_NAME)
+    fair = jobs.fair_create(by=clerk, name=XSS_NAME, held_on=today, place=XSS_NAME)
+    return {"jobs_posting": draft, "jobs_seeker": seeker, "jobs_referral": referral, "jobs_recruiter": recruiter,
+            "jobs_course": course, "jobs_enrolment": enrolment, "jobs_fair": fair}
 
 
 def url_of(name: str, objects: dict) -> str | None:
@@ -147,6 +339,22 @@ def url_of(name: str, objects: dict) -> str | None:
         return reverse(name, kwargs={"pk": notice.petition_id, "notice_pk": notice.pk})
     if rule.kind == "object" and rule.obj == "upload_target":
         return reverse(name, kwargs={"key": "petitions.petition", "pk": objects["petition"].pk})
+    if rule.kind == "object" and rule.obj == "submission_file":
+        f = objects["submission_file"]
+        return reverse(name, kwargs={"pk": f.submission_id, "file_pk": f.pk})
+    if rule.kind == "object" and rule.obj in ("home_visit", "evaluation"):
+        child = objects[rule.obj]
+        kwargs = {"visit_pk" if rule.obj == "home_visit" else "evaluation_pk": child.pk}
+        return reverse(name, kwargs={"pk": child.file_id, **kwargs})
+    if rule.kind == "object" and rule.obj == "advisor_tie":
+        tie = objects["advisor_tie"]
+        return reverse(name, kwargs={"pk": tie.advisor_id, "tie_pk": tie.pk})
+    if rule.kind == "object" and rule.obj == "referral_source":
+        return reverse(name, kwargs={"target": "legalaid.application", "source": "petitions.petition",
+                                     "pk": objects["petition"].pk})
+    if rule.kind == "object" and rule.obj == "unit_month":
+        unit, month = objects["unit_month"]
+        return reverse(name, kwargs={"pk": unit.pk, "year": month.year, "month": month.month_number})
     if rule.kind == "object" and rule.obj == "export_job":
         return reverse(name, kwargs={"job_id": objects["export_job"].pk})
     if rule.kind == "object":
@@ -262,3 +470,38 @@ def test_admin_site_is_for_the_system_admin_only(users):
         response = login(users[username]).get("/admin/servicecenter/orgunit/")
         assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), username
     assert login(users["sysadmin"]).get("/admin/servicecenter/orgunit/").status_code == 200
+
+
+def test_anonymous_may_use_the_public_pages_and_nothing_else(objects):
+    """Online self-service is the one place without a login: every open page is under /public/,
+    answers an anonymous visitor, and refuses a post without the CSRF token; every other page
+    sends them to the login page (the test above); and no view outside /public/ but the login
+    page itself is marked login_not_required."""
+    client = Client(enforce_csrf_checks=True)
+    open_urls = project_urls(objects, {"open"})
+    assert {name for name, _, _ in open_urls} >= {"petitions_public:submit", "petitions_public:lookup"}
+    for name, url, _ in open_urls:
+        assert url.startswith("/public/"), name
+        response = client.get(url)
+        assert response.status_code in (200, 302), (name, response.status_code)
+        if response.status_code == 302:  # the "submitted" page, with nothing submitted in this session
+            assert response["Location"].startswith("/public/"), name
+        assert client.post(url, {}).status_code in (403, 405), name
+    for name, pattern in all_urls():
+        if name.startswith("admin:"):
+            continue
+        exempt = getattr(pattern.callback, "login_required", True) is False
+        if rule_for(name).kind == "open":
+            assert exempt and str(pattern.pattern) is not None, name
+        else:
+            assert not exempt or name == "login", f"{name} needs no login but is not a public page"
+
+
+def test_a_public_host_serves_the_public_pages_alone(objects, settings):
+    """PUBLIC_SITE_ONLY=1 (servicecenter/public_urls.py): the self-service works, staff pages are
+    not there at all (404, not a login page)."""
+    settings.ROOT_URLCONF = "servicecenter.public_urls"
+    client = Client()
+    assert client.get("/public/petitions/submit/").status_code == 200
+    for url in ("/accounts/login/", "/", "/petitions/", f"/petitions/{objects['petition'].pk}/", "/admin/"):
+        assert client.get(url).status_code == 404, url

@@ -67,7 +67,7 @@ ACCOUNTS = [
     ("s11_worker", 3, True, False),
     ("d1_sup", 2, False, True),
     ("d2_sup", 2, False, True),
-    ("d1_accountant", 2, False, False),  # DOMAIN §1: the accountant does not export the people register
+    ("d1_accountant", 2, False, False),  # exports the fund registers, not the people register
     ("d1_cashier", 2, False, False),
     ("city_sup", 2, False, True),
     ("auditor", 2, False, True),

@@ -6,9 +6,10 @@ failures, lockouts and logouts are audited from the authentication signals (``lo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.validators import MaxLengthValidator
@@ -17,6 +18,7 @@ from django.urls import reverse, reverse_lazy
 
 from .. import audit
 from ..forms import LoginForm
+from ..http import StaffRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -29,11 +31,12 @@ class LoginView(auth_views.LoginView):
         # Django's AuthenticationForm sets the username's max_length after the field is built, so
         # it is never checked: an over-long name reached authenticate() and axes' varchar(255)
         # column (a 500 on PostgreSQL). Checked here, such a name fails at the field instead.
-        field = form.fields["username"]
+        field = cast(forms.CharField, form.fields["username"])
         field.validators.append(MaxLengthValidator(field.max_length))
         return form
 
-    def get_redirect_url(self) -> str:
+    # The stubs give RedirectURLMixin.get_redirect_url a request parameter Django 5.2 does not have.
+    def get_redirect_url(self) -> str:  # type: ignore[override]
         """The safe ``next`` URL, unless it points back at login or at logout: Django raises a
         redirection-loop error for the first when the user is logged in, and the second answers a
         GET with 405."""
@@ -44,6 +47,7 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    request: StaffRequest  # Django's view is login_required
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("dashboard")
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from ..access import get_visible_or_404, require
 from ..attachments import attachment_add, attachment_open, attachment_target, remember_error
 from ..forms import AttachmentForm
+from ..http import StaffRequest
 from ..models import Attachment
 
 
 @require_POST
-def attachment_upload(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+def attachment_upload(request: StaffRequest, key: str, pk: int) -> HttpResponse:
     target = attachment_target(key)
     if target is None:
         raise Http404("未找到该记录。")
@@ -34,12 +35,13 @@ def attachment_upload(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, "附件已上传。")
     else:
-        remember_error(request, owner, [m for errors in form.errors.values() for m in errors], description)
+        # ErrorList yields each message as a str already; str() tells the type checker so.
+        remember_error(request, owner, [str(m) for errors in form.errors.values() for m in errors], description)
     return redirect(target.url(owner) + "#attachments")
 
 
 @require_safe
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: StaffRequest, pk: int) -> FileResponse:
     try:
         attachment = Attachment.objects.select_related("content_type").get(pk=pk)
     except Attachment.DoesNotExist:

@@ -8,12 +8,13 @@ import django_filters as df
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ..access import Action, require, visible
+from ..http import StaffRequest
 from ..listing import paginate
 from ..models import AuditEvent
 
@@ -80,7 +81,7 @@ class AuditEventFilter(df.FilterSet):
 
 
 @require_safe
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.READ_AUDIT_LOG)
     events = visible(AuditEvent.objects.all(), request.user)
     filterset = AuditEventFilter(request.GET or None, queryset=events)

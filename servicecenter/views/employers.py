@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
@@ -13,16 +14,17 @@ from ..access import Action, can, get_visible_or_404, require, visible
 from ..exportjobs import EMPLOYER_EXPORT, export_or_enqueue
 from ..filters import EmployerFilter
 from ..forms import EmployerForm, add_service_error
+from ..http import StaffRequest
 from ..listing import list_page
 from ..models import Employer, Person
 
 
-def _employers(request: HttpRequest):  # noqa: ANN202
+def _employers(request: StaffRequest) -> QuerySet[Employer]:
     return visible(Employer.objects.select_related("org_unit"), request.user)
 
 
 @require_safe
-def employer_list(request: HttpRequest) -> HttpResponse:
+def employer_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = EmployerFilter(request.GET or None, queryset=_employers(request), user=request.user)
     page = list_page(request, filterset.qs)
@@ -33,13 +35,13 @@ def employer_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def employer_export(request: HttpRequest) -> HttpResponse:
+def employer_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, Action.EXPORT)
     # Same scope and filters as the list; large exports become a background job.
     return export_or_enqueue(request, EMPLOYER_EXPORT)
 
 
-def employer_new(request: HttpRequest) -> HttpResponse:
+def employer_new(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.CHANGE)
     existing = None
     if request.method == "POST":
@@ -67,7 +69,7 @@ def employer_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def employer_detail(request: StaffRequest, pk: int) -> HttpResponse:
     employer = get_visible_or_404(Employer.objects.select_related("org_unit"), request.user, pk=pk)
     staff = visible(Person.objects.filter(employer=employer), request.user).select_related("org_unit")[:20]
     return render(request, "employers/detail.html", {
@@ -76,7 +78,7 @@ def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def employer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def employer_edit(request: StaffRequest, pk: int) -> HttpResponse:
     employer = get_visible_or_404(Employer.objects.select_related("org_unit"), request.user, pk=pk)
     require(request.user, Action.CHANGE, employer)
     if request.method == "POST":

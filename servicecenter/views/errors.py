@@ -11,4 +11,13 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Many 404s are requests nobody sees (the browser's /favicon.ico, asked for by Chromium's PDF
     # viewer right after 保存并打印): they must not use up the flash messages meant for the next page.
-    return render(request, "404.html", {"messages": ()}, status=404)
+    response = render(request, "404.html", {"messages": ()}, status=404)
+    response.chinese_page = True  # type: ignore[attr-defined]  # ChineseNotFoundMiddleware leaves it alone
+    return response
+
+
+def public_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 of a host that serves only the public pages: no link into the staff system."""
+    response = render(request, "public_404.html", {}, status=404)
+    response.chinese_page = True  # type: ignore[attr-defined]
+    return response

@@ -6,7 +6,7 @@ anyone else's job — or an id that is not one — is a 404.
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.encoding import escape_uri_path
@@ -23,6 +23,7 @@ from ..exportjobs import (
     get_source,
     job_state,
 )
+from ..http import StaffRequest
 from ..models import ExportJob
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +36,7 @@ def _state(job: ExportJob) -> dict:
 
 
 @require_safe
-def export_job_list(request: HttpRequest) -> HttpResponse:
+def export_job_list(request: StaffRequest) -> HttpResponse:
     jobs = list(ExportJob.objects.filter(user=request.user)[:50])
     for job in jobs:
         job.filters = describe_filters(job)
@@ -44,20 +45,20 @@ def export_job_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @never_cache
-def export_job_detail(request: HttpRequest, job_id: str) -> HttpResponse:
+def export_job_detail(request: StaffRequest, job_id: str) -> HttpResponse:
     job = get_own_job_or_404(request.user, job_id)
     return render(request, "exports/job.html", {"job": job, "state": _state(job), "filters": describe_filters(job)})
 
 
 @require_safe
 @never_cache
-def export_job_status(request: HttpRequest, job_id: str) -> JsonResponse:
+def export_job_status(request: StaffRequest, job_id: str) -> JsonResponse:
     job = get_own_job_or_404(request.user, job_id)
     return JsonResponse(_state(job), json_dumps_params={"ensure_ascii": False})
 
 
 @require_safe
-def export_job_download(request: HttpRequest, job_id: str) -> FileResponse:
+def export_job_download(request: StaffRequest, job_id: str) -> FileResponse:
     job = get_own_job_or_404(request.user, job_id)
     try:
         permission = get_source(job.register).permission

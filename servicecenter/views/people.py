@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -14,17 +17,18 @@ from ..attachments import attachment_panel
 from ..exportjobs import PERSON_EXPORT, export_or_enqueue
 from ..filters import PersonFilter
 from ..forms import PersonForm, PersonLookupForm, add_service_error
+from ..http import StaffRequest
 from ..listing import list_page
 from ..models import Person
 from ..pdf import print_record
 
 
-def _people(request: HttpRequest):  # noqa: ANN202
+def _people(request: StaffRequest) -> QuerySet[Person]:
     return visible(Person.objects.select_related("org_unit", "employer"), request.user)
 
 
 @require_safe
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.VIEW)
     filterset = PersonFilter(request.GET or None, queryset=_people(request), user=request.user)
     page = list_page(request, filterset.qs)
@@ -35,13 +39,13 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def person_export(request: HttpRequest) -> HttpResponse:
+def person_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, Action.EXPORT)
     # Same scope and filters as the list; large exports become a background job.
     return export_or_enqueue(request, PERSON_EXPORT)
 
 
-def person_new(request: HttpRequest) -> HttpResponse:
+def person_new(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.CHANGE)
     foreign = None
     if request.method == "POST":
@@ -69,11 +73,11 @@ def person_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def person_lookup(request: HttpRequest) -> HttpResponse:
+def person_lookup(request: StaffRequest) -> HttpResponse:
     """Exact ID lookup: in scope → the person; elsewhere → a card to attach; unknown → register."""
     require(request.user, Action.VIEW)
     form = PersonLookupForm(request.GET or None)
-    context = {"form": form}
+    context: dict[str, Any] = {"form": form}
     if form.is_valid():
         number = form.cleaned_data["id_number"]
         found = people.person_lookup(by=request.user, id_number=number)
@@ -87,14 +91,16 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def person_attach(request: HttpRequest) -> HttpResponse:
+def person_attach(request: StaffRequest) -> HttpResponse:
     require(request.user, Action.CHANGE)
     form = PersonLookupForm(request.POST)
     if not form.is_valid():
         return render(request, "people/lookup.html", {"form": form}, status=400)
+    unit = request.user.org_unit
+    assert unit is not None  # require(CHANGE) passed: a case role, and a case role always has a unit
     try:
         person = people.person_attach(by=request.user, id_number=form.cleaned_data["id_number"],
-                                      org_unit=request.user.org_unit)
+                                      org_unit=unit)
     except ValidationError as exc:
         add_service_error(form, exc)
         return render(request, "people/lookup.html", {"form": form}, status=400)
@@ -103,19 +109,19 @@ def person_attach(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: StaffRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
     return _person_page(request, person)
 
 
 @require_POST
-def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def person_reveal(request: StaffRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
     number = people.person_reveal_id(by=request.user, person=person, request=request)
     return _person_page(request, person, revealed_id=number)
 
 
-def _person_page(request: HttpRequest, person: Person, revealed_id: str = "") -> HttpResponse:
+def _person_page(request: StaffRequest, person: Person, revealed_id: str = "") -> HttpResponse:
     return render(request, "people/detail.html", {
         "person": person, "revealed_id": revealed_id, "sections": registry.person_sections(person, request.user),
         **attachment_panel(request, person),
@@ -124,7 +130,7 @@ def _person_page(request: HttpRequest, person: Person, revealed_id: str = "") ->
     })
 
 
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: StaffRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit"), request.user, pk=pk)
     require(request.user, Action.CHANGE, person)
     if request.method == "POST":
@@ -143,7 +149,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def person_print(request: HttpRequest, pk: int) -> HttpResponse:
+def person_print(request: StaffRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person.objects.select_related("org_unit", "employer"), request.user, pk=pk)
     return print_record(request, record=person, template="people/card_pdf.html", context={"person": person},
                         title="职工信息卡", filename=f"职工信息卡-{person.name}.pdf")

@@ -28,7 +28,7 @@ def test_clerk_registers_an_employer(client_for, users):
     ("credit_code", CODE[:-1] + ("0" if CODE[-1] != "0" else "1"), "校验位不正确"),
     ("credit_code", CODE[:10], "应为18位"),
     ("contact_phone", "12", "手机号码"),
-    ("name", "", "必填"),
+    ("name", "", "请填写单位名称。"),
 ])
 def test_bad_employer_input_is_reported_and_kept(client_for, users, field, value, message):
     data = employer_form(org_unit=users["s11_clerk"].org_unit_id)

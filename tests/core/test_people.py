@@ -49,8 +49,8 @@ def test_bad_check_digit_shows_the_error_at_the_field_and_keeps_what_was_typed(c
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("phone", "12345", "手机号码"),
-    ("name", "", "这个字段是必填项"),
-    ("org_unit", "999999", "选择一个有效的选项"),
+    ("name", "", "请填写姓名。"),
+    ("org_unit", "999999", "请从列表中选择登记单位。"),
     ("jobless_certificate", "layoff", "请填写下岗证/失业证号码"),
 ])
 def test_each_bad_field_is_reported_in_chinese_and_nothing_is_saved(client_for, users, field, value, message):

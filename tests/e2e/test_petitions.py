@@ -161,7 +161,7 @@ def test_walk_in_from_id_lookup_to_closed_and_followed_up(page, login, new_page,
     assert "经调解，公司于6月10日一次性补发全部工资。" in intake_form
     assert "电话回访，满意" in intake_form
     report = pdf_text(fetch_pdf(page, page.get_by_role("link", name="打印办结报告")))
-    assert "信访事项办结报告" in report
+    assert "职工维权服务办结报告" in report
     assert number in report
     assert "《浙江省工资支付条例》第二十四条。" in report
     assert worker.full_name in report
@@ -176,12 +176,13 @@ def test_group_petition_reaches_the_district_supervisor_who_acknowledges_it(page
     page.get_by_label("查找来访人").fill(id_number)
     page.get_by_test_id("lookup").click()
     visitor = page.locator("fieldset", has=page.locator("legend", has_text="来访人"))
-    expect(visitor.get_by_text("未找到符合的人员，可登记新来访人。")).to_be_visible()
+    expect(visitor.get_by_text("未找到符合的人员，可登记新来访人")).to_be_visible()
     visitor.get_by_label("登记新来访人").check()
-    visitor.get_by_text("新来访人信息").click()
-    visitor.get_by_label("姓名").fill("孙建华")
-    visitor.get_by_label("身份证号码").fill(id_number)
-    visitor.get_by_label("联系电话").fill("13757512345")
+    new_person = visitor.locator("details[data-part=new]")
+    expect(new_person).to_have_attribute("open", "")  # the JavaScript opens the chosen sub-form
+    new_person.get_by_label("姓名").fill("孙建华")
+    new_person.get_by_label("身份证号码").fill(id_number)
+    new_person.get_by_label("联系电话").fill("13757512345")
     fill_matter(page, facts="越兴纺织印染有限公司一车间12名职工反映公司两个月未发工资。",
                 request="要求公司尽快发放工资。", headcount=12)
     page.get_by_test_id("save").click()

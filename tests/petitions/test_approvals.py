@@ -12,12 +12,18 @@ from django.utils import timezone
 from petitions import services
 from petitions.models import Petition
 from servicecenter import access, approvals
-from servicecenter.inbox import inbox_for
+from servicecenter.inbox import inbox_for as inbox_with_summaries
 from servicecenter.models import Approval, AuditEvent, User
 from servicecenter.roles import Role
 from servicecenter.staff import staff_set_roles
 from tests.conftest import make_person
 from tests.petitions.conftest import make_petition
+
+
+def inbox_for(user: User) -> list:
+    """The inbox without the monthly summaries' items (a supervisor's own month to file is always
+    there; tests/reports/test_inbox.py covers those)."""
+    return [i for i in inbox_with_summaries(user) if i.app != "月度汇总"]
 
 REPORT = services.CompletionReport("事实", "依据", "结果", "满意")
 
@@ -144,7 +150,10 @@ def test_the_inbox_lists_oldest_due_first_in_a_fixed_number_of_queries(users, ca
     assert [i.title for i in items][:1] == [new.number]  # the urgent escalation first
     extension_titles = [i.title for i in items if i.kind == "延期申请"]
     assert extension_titles == [old.number, new.number]  # the earlier due date first
-    with django_assert_max_num_queries(12) as counted:
+    from servicecenter import registry
+
+    # A few queries per installed app at most, and not one more for more items (below).
+    with django_assert_max_num_queries(4 + 4 * len(registry.service_apps())) as counted:
         inbox_for(d1)
     for _ in range(5):
         extra = make_petition(clerk, person, category)

@@ -156,7 +156,7 @@ def test_bad_notice_response_on_the_page_is_reported(client_for, users, petition
     client = client_for("s11_clerk")
     response = client.post(f"/petitions/{petition.pk}/notices/{notice.pk}/response/",
                            {"response": "", "responded_on": "2999-01-01"}, follow=True)
-    assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
+    assert response.status_code == 200 and "请填写单位回复。" in response.content.decode()
     assert Notice.objects.get().status == "issued"
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from petitions import services
 from petitions.models import FollowUp, Petition, PetitionEvent
+from petitions.workflow import PETITION_FLOW
 from servicecenter.access import get_visible_or_404
 from servicecenter.models import AuditEvent
 from tests.petitions.conftest import make_petition
@@ -133,8 +134,11 @@ def test_send_up_moves_ownership_to_the_parent(petition, users, units):
     assert petition.org_unit == units["330602"] and petition.sent_up_from == units["330602001"]
     assert petition.status == "open" and petition.handler is None and petition.handling == "sent_up"
     assert events(petition) == ["intake", "send_up"]
-    with pytest.raises(Http404):  # the station no longer sees it
-        get_visible_or_404(Petition.objects.all(), users["s11_clerk"], pk=petition.pk)
+    # The station still reads its case (it answers the worker) but no longer acts on it.
+    assert get_visible_or_404(Petition.objects.all(), users["s11_clerk"], pk=petition.pk)
+    assert PETITION_FLOW.available(petition, users["s11_clerk"]) == [PETITION_FLOW.transition("recuse")]
+    with pytest.raises(PermissionDenied, match="只能查看"):
+        services.petition_pause(petition=petition, by=users["s11_clerk"], reason="等待")
     assert get_visible_or_404(Petition.objects.all(), users["d1_sup"], pk=petition.pk)
 
 

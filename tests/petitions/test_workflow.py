@@ -1,9 +1,11 @@
-"""The petition, notice and task workflows, tested from their tables (tests/kernel.py): every step
-from every state, by a permitted user and by every role without the permission."""
+"""The petition, notice, task, 12351 work-order and online-submission workflows, tested from their
+tables (tests/kernel.py): every step from every state, by a permitted user and by every role
+without the permission."""
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import uuid
 from typing import Any
 
@@ -11,8 +13,9 @@ import pytest
 from django.utils import timezone
 
 from petitions import services
-from petitions.models import Category, FollowUp, Notice, Petition, TaskTarget
-from petitions.workflow import NOTICE_FLOW, PETITION_FLOW, TASK_FLOW
+from petitions.models import Category, FollowUp, HotlineOrder, Notice, Petition, Submission, TaskTarget
+from petitions.workflow import HOTLINE_FLOW, NOTICE_FLOW, PETITION_FLOW, SUBMISSION_FLOW, TASK_FLOW
+from servicecenter.models import AuditEvent
 from servicecenter.roles import Role
 from tests.conftest import make_employer, make_person
 from tests.kernel import run_case, workflow_cases
@@ -24,7 +27,8 @@ TODAY = timezone.localdate
 ROLE_USERS = {Role.CLERK: "s11_clerk", Role.WORKER: "s11_worker", Role.SUPERVISOR: "d1_sup",
               Role.ACCOUNTANT: "d1_accountant", Role.CASHIER: "d1_cashier", Role.AUDITOR: "auditor",
               Role.SYSADMIN: "sysadmin", Role.SECAUDIT: "secaudit"}
-SUPERVISED = {"extend", "reopen", "review", "acknowledge", "decide_extension", "decide_reopen"}
+SUPERVISED = {"extend", "reopen", "review", "acknowledge", "decide_extension", "decide_reopen", "identify"}
+_phones = itertools.count(1)
 
 
 class PetitionAdapter:
@@ -63,6 +67,15 @@ class PetitionAdapter:
         if step == "review":
             services.followup_record(follow_up=services.pending_follow_up(p), by=self.clerk, method="phone",
                                      satisfaction="unsatisfied", comment="工资只付了一半")
+        if step == "identify":  # an anonymous matter
+            Petition.objects.filter(pk=p.pk).update(person=None, identity=Petition.Identity.ANONYMOUS)
+        if step == "report_back":  # a matter assigned from above
+            Petition.objects.filter(pk=p.pk).update(channel=Petition.Channel.ASSIGNED, referred_by="省总工会权益保障部",
+                                                    referred_on=TODAY())
+        if step == "publish_answer":  # a matter submitted online
+            Submission.objects.create(number=f"WS-T-{p.pk}", code_hash="-", token=uuid.uuid4(), org_unit=p.org_unit,
+                                      name="赵建国", phone="13900001111", category=p.category, facts=p.facts,
+                                      request=p.request, status=Submission.Status.ACCEPTED, petition=p)
 
     def actor(self, step: str, p: Petition) -> Any:
         return self.users["d1_sup"] if step in SUPERVISED else self.clerk
@@ -101,6 +114,9 @@ class PetitionAdapter:
             "decide_reopen": lambda: services.petition_decide_reopen(petition=p, by=user, approve=False,
                                                                      note="已依法处理完毕"),
             "reopen": lambda: services.petition_reopen(petition=p, by=user, reason="复查"),
+            "identify": lambda: services.petition_identify(petition=p, by=user, id_number=self.person.id_number),
+            "report_back": lambda: services.petition_report_back(petition=p, by=user, report="已办结，职工满意。"),
+            "publish_answer": lambda: services.petition_publish_answer(petition=p, by=user, answer="已受理，正在协调。"),
         }
         calls[step]()
 
@@ -142,8 +158,10 @@ class NoticeAdapter:
 class TaskAdapter:
     def __init__(self, users: dict[str, Any], units: dict[str, Any]) -> None:
         self.users, self.units = users, units
+        self.cases = PetitionAdapter(users)
 
     def make(self, state: str) -> TaskTarget:
+        self.case = self.cases.make(S.OPEN)  # a case of the receiving station, to link
         task = services.task_create(by=self.users["d1_sup"], title="节前欠薪排查", content="排查并报告",
                                     due_date=TODAY() + datetime.timedelta(days=5), units=[self.units["330602001"]])
         target = task.targets.get()
@@ -162,10 +180,104 @@ class TaskAdapter:
         return self.users[ROLE_USERS[role]]
 
     def perform(self, step: str, t: TaskTarget, user: Any) -> None:
-        services.task_report(target=t, by=user, result="已完成")
+        if step == "link":
+            services.task_link(target=t, by=user, petition=self.case)
+        else:
+            services.task_report(target=t, by=user, result="已完成")
 
     def events(self, t: TaskTarget) -> int:
-        return 0 if t.status == TaskTarget.Status.PENDING else 1  # no timeline of its own: the audit row counts
+        # No timeline of its own: its audit rows count.
+        return AuditEvent.objects.filter(target_type="petitions.tasktarget", target_id=str(t.pk)).count()
+
+
+H = HotlineOrder.Status
+
+
+class HotlineAdapter:
+    """12351 work orders, logged at the district (so that there is a station below to dispatch to)."""
+
+    def __init__(self, users: dict[str, Any], units: dict[str, Any]) -> None:
+        self.users, self.units = users, units
+        self.sup = users["d1_sup"]
+        self.category = Category.objects.get(name="工资报酬/拖欠工资")
+
+    def make(self, state: str) -> HotlineOrder:
+        n = next(_phones)
+        p = services.petition_intake(
+            by=self.sup, token=uuid.uuid4(), org_unit=self.units["330602"],
+            person=services.Caller("钱师傅", f"139{n:08d}"), channel="12351", received_at=timezone.now(), headcount=1,
+            category=self.category, facts="反映公司拖欠工资。", request="要求支付。",
+            hotline=services.HotlineDetails(f"GD-T-{n}", f"139{n:08d}", "话务员甲", timezone.now(), "complaint",
+                                            TODAY() + datetime.timedelta(days=5)))
+        order = p.hotline_order
+        if state == H.DISPATCHED:
+            services.hotline_dispatch(order=order, by=self.sup, unit=self.units["330602001"])
+        if state in (H.ANSWERED, H.CLOSED):
+            services.hotline_feedback(order=order, by=self.sup, feedback="已协调支付。")
+        if state == H.CLOSED:
+            services.hotline_revisit(order=order, by=self.sup, satisfaction="satisfied")
+        order.refresh_from_db()
+        return order
+
+    def prepare(self, step: str, o: HotlineOrder) -> None:
+        pass
+
+    def actor(self, step: str, o: HotlineOrder) -> Any:
+        return self.sup
+
+    def user_with_role(self, role: Role, o: HotlineOrder) -> Any:
+        return self.users[ROLE_USERS[role]]
+
+    def perform(self, step: str, o: HotlineOrder, user: Any) -> None:
+        calls = {
+            "dispatch": lambda: services.hotline_dispatch(order=o, by=user, unit=self.units["330602002"]),
+            "feedback": lambda: services.hotline_feedback(order=o, by=user, feedback="已办结。"),
+            "revisit": lambda: services.hotline_revisit(order=o, by=user, satisfaction="fairly"),
+            "return_order": lambda: services.hotline_return(order=o, by=user, reason="职工反映未解决"),
+        }
+        calls[step]()
+
+    def events(self, o: HotlineOrder) -> int:
+        return o.petition.events.count()
+
+
+class SubmissionAdapter:
+    """Online submissions to station 330602001, accepted or declined by its clerk."""
+
+    def __init__(self, users: dict[str, Any], units: dict[str, Any]) -> None:
+        self.users, self.units = users, units
+        self.clerk = users["s11_clerk"]
+        self.category = Category.objects.get(name="工资报酬/拖欠工资")
+
+    def make(self, state: str) -> Submission:
+        n = next(_phones)
+        sub, _ = services.submission_create(
+            token=uuid.uuid4(), org_unit=self.units["330602001"], name="孙晓梅", phone=f"137{n:08d}",
+            category=self.category, facts="公司拖欠工资。", request="要求支付。", client=f"10.0.0.{n % 250}")
+        if state == Submission.Status.ACCEPTED:
+            services.submission_accept(submission=sub, by=self.clerk, category=self.category)
+        if state == Submission.Status.DECLINED:
+            services.submission_decline(submission=sub, by=self.clerk, reason="不属于工会受理范围。")
+        sub.refresh_from_db()
+        return sub
+
+    def prepare(self, step: str, s: Submission) -> None:
+        pass
+
+    def actor(self, step: str, s: Submission) -> Any:
+        return self.clerk
+
+    def user_with_role(self, role: Role, s: Submission) -> Any:
+        return self.users[ROLE_USERS[role]]
+
+    def perform(self, step: str, s: Submission, user: Any) -> None:
+        if step == "accept":
+            services.submission_accept(submission=s, by=user, category=self.category)
+        else:
+            services.submission_decline(submission=s, by=user, reason="已向劳动监察反映，请直接联系。")
+
+    def events(self, s: Submission) -> int:
+        return AuditEvent.objects.filter(target_type="petitions.submission", target_id=str(s.pk)).count()
 
 
 @pytest.mark.parametrize("case", workflow_cases(PETITION_FLOW), ids=str)
@@ -181,3 +293,13 @@ def test_notice_workflow(case, users):
 @pytest.mark.parametrize("case", workflow_cases(TASK_FLOW), ids=str)
 def test_task_workflow(case, users, units):
     run_case(case, TaskAdapter(users, units))
+
+
+@pytest.mark.parametrize("case", workflow_cases(HOTLINE_FLOW), ids=str)
+def test_hotline_workflow(case, users, units):
+    run_case(case, HotlineAdapter(users, units))
+
+
+@pytest.mark.parametrize("case", workflow_cases(SUBMISSION_FLOW), ids=str)
+def test_submission_workflow(case, users, units):
+    run_case(case, SubmissionAdapter(users, units))

@@ -31,6 +31,7 @@ from servicecenter.models import Employer, OrgUnit, Person, PersonLink, User
 from servicecenter.orgunits import orgunit_save
 from servicecenter.people import identity_fields, name_initials
 from servicecenter.staff import staff_set_roles
+from servicecenter.summary_demo import seed_summaries
 from servicecenter.validators import mask_resident_id, resident_id_sex
 from servicecenter.workdays import calendar_seed
 
@@ -86,6 +87,8 @@ class Command(BaseCommand):
             if app.demo is not None:
                 summaries.append(app.demo(registry.DemoRun(count=counts.get(app.label, 0),
                                                            write=self.stdout.write)))
+        # The monthly summaries last: their figures come from every app's records.
+        summaries.append(seed_summaries(self.stdout.write))
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：{OrgUnit.objects.count()} 个单位，{User.objects.count()} 个账号，"
             f"{Person.objects.count()} 名职工，{Employer.objects.count()} 家用人单位"
