@@ -475,8 +475,8 @@ def test_admin_site_is_for_the_system_admin_only(users):
 def test_anonymous_may_use_the_public_pages_and_nothing_else(objects):
     """Online self-service is the one place without a login: every open page is under /public/,
     answers an anonymous visitor, and refuses a post without the CSRF token; every other page
-    sends them to the login page (the test above); and no view outside /public/ but the login
-    page itself is marked login_not_required."""
+    sends them to the login page (the test above); and no view outside /public/ but PUBLIC_URLS (the
+    login page, the health endpoints) is marked login_not_required."""
     client = Client(enforce_csrf_checks=True)
     open_urls = project_urls(objects, {"open"})
     assert {name for name, _, _ in open_urls} >= {"petitions_public:submit", "petitions_public:lookup"}
@@ -494,7 +494,7 @@ def test_anonymous_may_use_the_public_pages_and_nothing_else(objects):
         if rule_for(name).kind == "open":
             assert exempt and str(pattern.pattern) is not None, name
         else:
-            assert not exempt or name == "login", f"{name} needs no login but is not a public page"
+            assert not exempt or name in PUBLIC_URLS, f"{name} needs no login but is not a public page"
 
 
 def test_a_public_host_serves_the_public_pages_alone(objects, settings):
@@ -503,5 +503,6 @@ def test_a_public_host_serves_the_public_pages_alone(objects, settings):
     settings.ROOT_URLCONF = "servicecenter.public_urls"
     client = Client()
     assert client.get("/public/petitions/submit/").status_code == 200
+    assert client.get("/healthz").status_code == 200
     for url in ("/accounts/login/", "/", "/petitions/", f"/petitions/{objects['petition'].pk}/", "/admin/"):
         assert client.get(url).status_code == 404, url
