@@ -187,8 +187,10 @@ run_mode() {  # MODE
         sleep 5  # a few seconds with one server: the other one takes everything
         start_app "$name" "$port"
         [ "$mode" = drain ] && "$ROOT/deploy/nginx-drain" up "127.0.0.1:$port" >/dev/null
-        printf '%s stopped after %.1f s (drain+graceful), down %.1f s in total\n' "$name" \
-            "$("$PY" -c "print($stopped - $start)")" "$("$PY" -c "print($(now) - $start)")" | tee -a "$OUT/${mode}_restarts.txt"
+        local how="graceful stop, nginx unaware"
+        [ "$mode" = drain ] && how="drain+graceful"
+        printf '%s stopped after %.1f s (%s), down %.1f s in total\n' "$name" \
+            "$("$PY" -c "print($stopped - $start)")" "$how" "$("$PY" -c "print($(now) - $start)")" | tee -a "$OUT/${mode}_restarts.txt"
         log "$mode: server $name restarted"
     done
     wait "$locust" || { echo "locust failed:"; tail -30 "$OUT/$mode.log"; return 1; }
