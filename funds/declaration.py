@@ -60,6 +60,7 @@ def _demo(run: registry.DemoRun) -> str:
 def declare() -> None:
     from . import summary, urls
     from .models import Grant
+    from .registers import GRANT_EXPORT, LEDGER_EXPORT
     from .workflow import APPROVAL, APPROVE, GRANT_FLOW, makers
 
     registry.register(registry.ServiceApp(
@@ -68,6 +69,13 @@ def declare() -> None:
         permissions=PERMISSIONS,
         parameters=PARAMETERS,
         workflows=(GRANT_FLOW,),
+        exports=(LEDGER_EXPORT, GRANT_EXPORT),
         approvals=(ApprovalKind(APPROVAL, "救助审批", Grant, APPROVE, escalate_above=_escalate, makers=makers),),
         person_section=summary.person_section,
+        dashboard_section=summary.dashboard_section,
+        inbox=summary.inbox_items,
+        figures=summary.FIGURES,
+        compute_figures=summary.monthly_figures,
+        figure_table=summary.figure_table,
+        demo=_demo,
     ))

@@ -1,0 +1,58 @@
+"""资金台账 (the fund ledger) and 救助金发放花名册 (the grant register, with a signature column), as
+xlsx: the lists' own scope and filters (``ExportSource``)."""
+
+from __future__ import annotations
+
+from servicecenter.exportjobs import ExportSource
+from servicecenter.exports import Column, Register
+
+from .filters import GrantFilter, LedgerFilter
+from .models import FundSource, Grant, LedgerEntry, ReliefType, yuan
+from .workflow import EXPORT
+
+LEDGER_REGISTER = Register(
+    title="资金台账",
+    filename="资金台账",
+    columns=[
+        Column("分录号", "id", 9, kind="int"),
+        Column("记账时间", "at", 18, kind="datetime"),
+        Column("单位", "org_unit__name", 22),
+        Column("资金性质", "account__source__kind", 14, labels=dict(FundSource.Kind.choices)),
+        Column("资金来源", "account__source__donor", 20),
+        Column("类型", "kind", 9, labels=dict(LedgerEntry.Kind.choices)),
+        Column("金额（元）", "amount", 13, kind="money"),
+        Column("余额变动（元）", "balance_delta", 14, kind="money", total=True, transform=yuan),
+        Column("变动后余额（元）", "balance_after", 15, kind="money", transform=yuan),
+        Column("变动后冻结（元）", "held_after", 15, kind="money", transform=yuan),
+        Column("凭证", "voucher", 18),
+        Column("摘要", "memo", 30),
+        Column("经办人", "by__full_name", 14),
+        Column("幂等键", "key", 20),
+    ],
+)
+
+LEDGER_EXPORT = ExportSource("funds.ledger", LEDGER_REGISTER, lambda: LedgerEntry.objects.all(), LedgerFilter,
+                             ordering=("id",), permission=EXPORT)
+
+GRANT_REGISTER = Register(
+    title="救助金发放花名册",
+    filename="救助金发放花名册",
+    columns=[
+        Column("救助编号", "number", 24),
+        Column("姓名", "person__name", 10),
+        Column("身份证号", "person__id_number_masked", 21),
+        Column("困难职工档案", "hardship_file_label", 24),
+        Column("救助类型", "relief_type", 14, labels=dict(ReliefType.choices)),
+        Column("年度", "period", 7),
+        Column("金额（元）", "amount", 12, kind="money", total=True),
+        Column("申报单位", "org_unit__name", 22),
+        Column("状态", "status", 9, labels=dict(Grant.Status.choices)),
+        Column("发放日期", "paid_on", 11, kind="date"),
+        Column("发放方式", "method", 9, labels=dict(Grant.Method.choices)),
+        Column("代领人", "proxy_name", 10),
+        Column("领款人签字", "closed_reason", 14, transform=lambda value: ""),
+    ],
+)
+
+GRANT_EXPORT = ExportSource("funds.grants", GRANT_REGISTER, lambda: Grant.objects.all(), GrantFilter,
+                            ordering=("id",), permission=EXPORT)
