@@ -3,6 +3,10 @@ xlsx: the lists' own scope and filters (``ExportSource``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
 from servicecenter.exportjobs import ExportSource
 from servicecenter.exports import Column, Register
 
@@ -10,7 +14,22 @@ from .filters import GrantFilter, LedgerFilter
 from .models import FundSource, Grant, LedgerEntry, ReliefType, yuan
 from .workflow import EXPORT
 
-LEDGER_REGISTER = Register(
+class _CentsRegister(Register):
+    """The ledger keeps cents (exact on every database); the register shows yuan, and its totals
+    row sums what it shows — so the rows are converted here, not by a column transform."""
+
+    cents_fields = ("balance_delta", "balance_after", "held_after")
+
+    def rows(self, queryset: QuerySet, chunk_size: int = 2000) -> Iterator[tuple]:
+        at = [i for i, c in enumerate(self.columns) if c.field in self.cents_fields]
+        for row in super().rows(queryset, chunk_size):
+            values = list(row)
+            for i in at:
+                values[i] = yuan(values[i])
+            yield tuple(values)
+
+
+LEDGER_REGISTER = _CentsRegister(
     title="资金台账",
     filename="资金台账",
     columns=[
@@ -21,9 +40,9 @@ LEDGER_REGISTER = Register(
         Column("资金来源", "account__source__donor", 20),
         Column("类型", "kind", 9, labels=dict(LedgerEntry.Kind.choices)),
         Column("金额（元）", "amount", 13, kind="money"),
-        Column("余额变动（元）", "balance_delta", 14, kind="money", total=True, transform=yuan),
-        Column("变动后余额（元）", "balance_after", 15, kind="money", transform=yuan),
-        Column("变动后冻结（元）", "held_after", 15, kind="money", transform=yuan),
+        Column("余额变动（元）", "balance_delta", 14, kind="money", total=True),
+        Column("变动后余额（元）", "balance_after", 15, kind="money"),
+        Column("变动后冻结（元）", "held_after", 15, kind="money"),
         Column("凭证", "voucher", 18),
         Column("摘要", "memo", 30),
         Column("经办人", "by__full_name", 14),

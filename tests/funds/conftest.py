@@ -50,7 +50,8 @@ class Grants:
 
     def person(self, **data: Any) -> Any:
         data.setdefault("name", "赵桂芳")
-        return make_person(self.worker, id_number=new_id_number(), **data)
+        data.setdefault("id_number", new_id_number())
+        return make_person(self.worker, **data)
 
     def archived_file(self, person: Any = None) -> Any:
         from hardship.models import HardshipFile
