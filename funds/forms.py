@@ -43,9 +43,9 @@ class SourceForm(_Plain):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = assignable_units(user)
-        self.fields["org_unit"].queryset = units
+        self.fields["org_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["org_unit"].initial = user.org_unit_id
-        self.fields["keeper"].queryset = User.objects.filter(org_unit__in=units, is_active=True).order_by("username")
+        self.fields["keeper"].queryset = User.objects.filter(org_unit__in=units, is_active=True).order_by("username")  # type: ignore[attr-defined]
         self.fields["received_on"].initial = timezone.localdate()
         if not self.is_bound:
             self.initial["token"] = uuid.uuid4().hex
@@ -62,8 +62,8 @@ class AllocationForm(_Plain):
 
     def __init__(self, *args: Any, account: FundAccount, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_unit"].queryset = OrgUnit.objects.filter(
-            path__startswith=account.org_unit.path, is_active=True).exclude(pk=account.org_unit_id).order_by("path")
+        below = OrgUnit.objects.filter(path__startswith=account.org_unit.path, is_active=True)
+        self.fields["to_unit"].queryset = below.exclude(pk=account.org_unit_id).order_by("path")  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial["token"] = uuid.uuid4().hex
 
@@ -95,7 +95,7 @@ class GrantForm(_Plain):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["org_unit"].queryset = assignable_units(user)
+        self.fields["org_unit"].queryset = assignable_units(user)  # type: ignore[attr-defined]
         self.fields["org_unit"].initial = user.org_unit_id
         self.fields["applied_on"].initial = timezone.localdate()
         if not self.is_bound:
@@ -134,7 +134,7 @@ class ApproveForm(StepForm):
         if self.grant is not None and self.user is not None:
             from .services import payable_accounts
 
-            self.fields["account"].queryset = payable_accounts(self.grant, self.user)
+            self.fields["account"].queryset = payable_accounts(self.grant, self.user)  # type: ignore[attr-defined]
             self.fields["account"].label_from_instance = (  # type: ignore[attr-defined]
                 lambda a: f"{a}（可用 {a.available} 元，限定：{a.source.restriction_display}）")
             if self.grant.account_id:

@@ -118,7 +118,7 @@ def _audit_refusal(action: str, kwargs: dict[str, Any], target: str, exc: Valida
         return
     obj = kwargs.get(target) if target else None
     user = kwargs.get("by")
-    audit.record(audit.Event.STATE, user=user, target=obj if hasattr(obj, "_meta") else None,  # type: ignore[arg-type]
+    audit.record(audit.Event.STATE, user=user, target=obj if hasattr(obj, "_meta") else None,
                  outcome=audit.Outcome.DENIED, action=f"{action}.refused",
                  detail=("；".join(exc.messages))[:500],
                  new={k: str(v) for k, v in kwargs.items() if k in ("amount", "key", "relief_type")})

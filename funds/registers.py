@@ -14,6 +14,7 @@ from .filters import GrantFilter, LedgerFilter
 from .models import FundSource, Grant, LedgerEntry, ReliefType, yuan
 from .workflow import EXPORT
 
+
 class _CentsRegister(Register):
     """The ledger keeps cents (exact on every database); the register shows yuan, and its totals
     row sums what it shows — so the rows are converted here, not by a column transform."""

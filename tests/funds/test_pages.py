@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from funds.models import FundAccount, FundSource, Grant, LedgerEntry, ReliefType
 from tests.conftest import new_id_number
 
-from .conftest import Grants, fund
+from .conftest import fund
 
 S = Grant.Status
 D = Decimal
