@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
@@ -44,3 +44,19 @@ def decrypt(token: str) -> str:
 def lookup_hash(value: str) -> str:
     """Deterministic HMAC-SHA256 so an exact ID number can be found without storing it."""
     return hmac.new(_hash_key(settings.FIELD_ENCRYPTION_KEY), value.encode(), hashlib.sha256).hexdigest()
+
+
+def key_fingerprint() -> str:
+    """A fingerprint of ``FIELD_ENCRYPTION_KEY`` that reveals nothing about it (an HMAC under a key
+    derived for this purpose alone): a backup records it, and a restore compares it with the key it
+    runs with before writing anything."""
+    return hmac.new(_derive(b"key-fingerprint"), b"servicecenter field encryption key", hashlib.sha256).hexdigest()[:32]
+
+
+def can_decrypt(token: str) -> bool:
+    """Whether this key opens ``token`` (a value ``encrypt`` made)."""
+    try:
+        decrypt(token)
+    except (InvalidToken, ValueError):
+        return False
+    return True

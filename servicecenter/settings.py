@@ -117,6 +117,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # JIT compiles big scans at ~0.5 s a time; these are short OLTP queries that never repay it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A database host that does not answer must not hang a request (or /readyz) for minutes.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and sessions ------------------------------------------------------------
@@ -168,6 +170,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers probe the app servers over plain HTTP on their own port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # --- Language, time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -222,3 +226,13 @@ TASKS = {
 }
 # Finished background exports are kept this many days, then removed by `exportjobs.prune_export_jobs`.
 EXPORT_JOB_KEEP_DAYS = env_int("EXPORT_JOB_KEEP_DAYS", 7)
+
+# --- Operations (servicecenter/health.py, servicecenter/backup.py, docs/deploy.md) -------------------
+# /readyz fails when no background worker has written its heartbeat for this many minutes.
+READYZ_WORKER_MINUTES = env_int("READYZ_WORKER_MINUTES", 5)
+# `manage.py backup` writes its archives here and keeps the newest of this many days and months.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 14)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+# Where pg_dump / pg_restore are (empty: the PATH). They must be at least the server's version.
+PG_BIN = os.environ.get("PG_BIN", "")

@@ -3,9 +3,12 @@ from django.urls import include, path
 
 from . import public, registry
 from .admin import admin_site
-from .views import accounts, attachments, auditlog, dashboard, employers, people, referrals, reports
+from .views import accounts, attachments, auditlog, dashboard, employers, health, people, referrals, reports
 
 urlpatterns = [
+    # For load balancers and monitors: no login, no data (servicecenter/health.py).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),

@@ -51,6 +51,8 @@ class Rule:
 PAGE = Rule("page")
 RULES: dict[str, Rule] = {
     "login": Rule("public"),
+    "healthz": Rule("public"),
+    "readyz": Rule("public"),
     "logout": Rule("account", post_only=True),
     "password_change": Rule("account"),
     "dashboard": PAGE,
@@ -419,6 +421,23 @@ def test_anonymous_is_sent_to_login_everywhere(objects):
             name, response.status_code)
 
 
+# The only URLs an anonymous caller may use. Adding one is a decision, not a side effect.
+PUBLIC_URLS = {"login", "healthz", "readyz"}
+
+
+def test_anonymous_is_served_on_the_public_urls_and_only_there(objects, settings):
+    public = {name for name, rule in RULES.items() if rule.kind == "public"}
+    assert public == PUBLIC_URLS
+    client = Client()
+    for name, url, _ in project_urls(objects, {"public"}):
+        response = client.get(url)
+        # /readyz may say 503 (no background worker in the test run); never a redirect to the login.
+        assert response.status_code in (200, 503), (name, response.status_code)
+        body = response.content.decode()
+        assert XSS_NAME not in body and objects["person"].id_number_masked not in body, name
+        assert objects["person"].name not in body, name
+
+
 def test_out_of_scope_clerk_gets_404_on_every_object_url(objects, users):
     for username in ("s12_clerk", "s21_clerk", "d2_sup"):
         client = login(users[username])
@@ -481,8 +500,8 @@ def test_admin_site_is_for_the_system_admin_only(users):
 def test_anonymous_may_use_the_public_pages_and_nothing_else(objects):
     """Online self-service is the one place without a login: every open page is under /public/,
     answers an anonymous visitor, and refuses a post without the CSRF token; every other page
-    sends them to the login page (the test above); and no view outside /public/ but the login
-    page itself is marked login_not_required."""
+    sends them to the login page (the test above); and no view outside /public/ but PUBLIC_URLS (the
+    login page, the health endpoints) is marked login_not_required."""
     client = Client(enforce_csrf_checks=True)
     open_urls = project_urls(objects, {"open"})
     assert {name for name, _, _ in open_urls} >= {"petitions_public:submit", "petitions_public:lookup"}
@@ -500,7 +519,7 @@ def test_anonymous_may_use_the_public_pages_and_nothing_else(objects):
         if rule_for(name).kind == "open":
             assert exempt and str(pattern.pattern) is not None, name
         else:
-            assert not exempt or name == "login", f"{name} needs no login but is not a public page"
+            assert not exempt or name in PUBLIC_URLS, f"{name} needs no login but is not a public page"
 
 
 def test_a_public_host_serves_the_public_pages_alone(objects, settings):
@@ -509,5 +528,6 @@ def test_a_public_host_serves_the_public_pages_alone(objects, settings):
     settings.ROOT_URLCONF = "servicecenter.public_urls"
     client = Client()
     assert client.get("/public/petitions/submit/").status_code == 200
+    assert client.get("/healthz").status_code == 200
     for url in ("/accounts/login/", "/", "/petitions/", f"/petitions/{objects['petition'].pk}/", "/admin/"):
         assert client.get(url).status_code == 404, url

@@ -54,6 +54,8 @@ MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", "0") or 0)
 ARRIVAL_FILE = os.environ.get("LOAD_ARRIVAL_FILE", "")
 # Where to write the CPU used during the measured window (server, database, this client, machine).
 CPU_FILE = os.environ.get("LOAD_CPU_FILE", "")
+# bench/soak/: where to write the response times minute by minute (count, failures, p50/p95/p99).
+MINUTES_FILE = os.environ.get("LOAD_MINUTES_FILE", "")
 
 # The demo accounts that work on cases, weighted like a county's staff: most people at the station
 # counters, fewer at the districts, few at the city. sysadmin/secaudit see no case pages.
@@ -247,6 +249,49 @@ def _on_start(environment, **_kwargs) -> None:  # noqa: ANN001
 @events.test_stop.add_listener
 def _on_stop(environment, **_kwargs) -> None:  # noqa: ANN001
     _cpu.stop(environment)
+    _minutes.dump()
+
+
+class _Minutes:
+    """Response times per minute since the start (LOAD_MINUTES_FILE): is p95 steady over a long run?"""
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+        self.times: dict[int, list[float]] = {}
+        self.failures: dict[int, int] = {}
+
+    def add(self, response_time: float, failed: bool) -> None:
+        import time
+
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        minute = int((now - self.start) // 60)
+        self.times.setdefault(minute, []).append(response_time)
+        if failed:
+            self.failures[minute] = self.failures.get(minute, 0) + 1
+
+    def dump(self) -> None:
+        if not MINUTES_FILE:
+            return
+        import json
+
+        def pct(values: list[float], q: float) -> float:
+            ordered = sorted(values)
+            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+        out = {m: {"requests": len(v), "failures": self.failures.get(m, 0), "p50": pct(v, 0.5),
+                   "p95": pct(v, 0.95), "p99": pct(v, 0.99)} for m, v in sorted(self.times.items())}
+        Path(MINUTES_FILE).write_text(json.dumps(out, indent=1))
+
+
+_minutes = _Minutes()
+
+
+@events.request.add_listener
+def _on_request(response_time, exception=None, **_kwargs) -> None:  # noqa: ANN001
+    if MINUTES_FILE:
+        _minutes.add(response_time, exception is not None)
 
 
 class LoopbackSecureCookies(DefaultCookiePolicy):
@@ -360,8 +405,9 @@ class Staff(FastHttpUser):
             "model_worker": "", "jobless_certificate": "", "jobless_certificate_number": "",
             "org_unit": unit.group(1),
         }
+        # Over HTTPS (bench/twoservers/, through nginx) Django's CSRF check also wants the Referer.
         with self.client.post("/people/new/", data=data, name="POST /people/new/", allow_redirects=False,
-                              catch_response=True) as r:
+                              catch_response=True, headers={"Referer": self.client.base_url + "/people/new/"}) as r:
             location = r.headers.get("Location", "") if r.status_code == 302 else ""
             if not re.fullmatch(r"/people/\d+/", location):
                 errors = re.findall(r'class="(?:field-error|errorlist[^"]*)"[^>]*>(.*?)</', r.text or "", re.S)
@@ -389,6 +435,66 @@ class Staff(FastHttpUser):
             else:
                 r.success()
         return None
+
+
+class Hostile(FastHttpUser):
+    """What a scanner or a broken client sends (bench/soak/ --hostile): unknown and odd URLs, very
+    long and random search strings, bad cursors and ids, wrong methods, logins that fail under
+    ever-new names — each request must get its 4xx (or the login page), never a 500, and must not
+    leave memory behind in the worker. Logs in once (like Staff) for the searches."""
+
+    wait_time = constant(0)
+    network_timeout = 60.0
+
+    def on_start(self) -> None:
+        self.client.cookiejar.set_policy(LoopbackSecureCookies())
+        self.rng = random.Random()
+        html = Staff.page(self, "/accounts/login/", "GET /accounts/login/")  # type: ignore[arg-type]
+        token = CSRF_RE.search(html)
+        if token:
+            self.client.post("/accounts/login/", name="POST /accounts/login/", allow_redirects=False,
+                             data={"csrfmiddlewaretoken": token.group(1), "username": "d1_sup", "password": PASSWORD},
+                             headers={"Referer": self.client.base_url + "/accounts/login/"})
+
+    def noise(self, n: int) -> str:
+        return "".join(chr(self.rng.choice((self.rng.randrange(0x4E00, 0x9FA5), self.rng.randrange(33, 127))))
+                       for _ in range(n))
+
+    def expect(self, method: str, url: str, name: str, ok: tuple[int, ...], **kwargs) -> None:  # noqa: ANN003
+        with self.client.request(method, url, name=name, allow_redirects=False, catch_response=True, **kwargs) as r:
+            if r.status_code in ok:
+                r.success()
+            else:
+                r.failure(f"HTTP {r.status_code}")
+
+    @task(3)
+    def unknown_path(self) -> None:
+        path = "/" + "/".join(self.noise(self.rng.randrange(3, 30)) for _ in range(self.rng.randrange(1, 5)))
+        self.expect("GET", urlencode({"": path})[1:].replace("%2F", "/"), "GET <random path>", (404, 400))
+
+    @task(3)
+    def long_search(self) -> None:
+        q = self.noise(self.rng.choice((2, 30, 300, 1500)))
+        self.expect("GET", "/people/?" + urlencode({"q": q, "sort": self.noise(8)}), "GET /people/?q=<noise>", (200, 400, 414))  # 414: longer than gunicorn takes
+
+    @task(2)
+    def bad_cursor(self) -> None:
+        self.expect("GET", "/people/?" + urlencode({"after": self.noise(40), "page": self.noise(5)}),
+                    "GET /people/?after=<noise>", (200, 400, 404))
+
+    @task(2)
+    def missing_record(self) -> None:
+        self.expect("GET", f"/people/{self.rng.randrange(10**9, 10**12)}/", "GET /people/<no such pk>/", (404,))
+
+    @task(1)
+    def wrong_method(self) -> None:
+        self.expect("POST", "/people/", "POST /people/ (GET only)", (403, 405))
+
+    @task(1)
+    def failed_login(self) -> None:
+        # A fresh client each time: no session, no CSRF cookie; axes counts per username.
+        self.expect("POST", "/accounts/login/", "POST /accounts/login/ (no token)", (403,),
+                    data={"username": f"scan-{self.rng.randrange(10**9)}", "password": self.noise(12)})
 
 
 class Ping(FastHttpUser):

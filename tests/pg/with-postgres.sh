@@ -6,7 +6,7 @@
 #
 # The server listens on 127.0.0.1 on a free port, lives in a mktemp folder and is gone when the
 # command ends (also on failure or Ctrl-C). The command sees DATABASE_URL for a role that may create
-# databases (the test runner creates test_<name>, and one per xdist worker). The exit status is the
+# databases (and PG_TEST_SOCKET / PG_TEST_PORT / PG_TEST_BIN for the superuser, see below) (the test runner creates test_<name>, and one per xdist worker). The exit status is the
 # command's. As root the server runs as the `postgres` OS user (PostgreSQL refuses to run as root).
 # Needs the PostgreSQL server binaries (Debian: apt-get install postgresql); PGBIN overrides where
 # they are, PGPORT the port, PG_TMPDIR the parent folder.
@@ -55,8 +55,10 @@ free_port() {
 
 PGPORT=${PGPORT:-$(free_port)}
 PGPASS=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-DB_USER=servicecenter
-DB_NAME=servicecenter
+# PG_TEST_USER / PG_TEST_DB: another name for the role and database (tests/deploy/ creates its own
+# "servicecenter" role, as docs/deploy.md says).
+DB_USER=${PG_TEST_USER:-servicecenter}
+DB_NAME=${PG_TEST_DB:-servicecenter}
 
 # Only the superuser over the private socket is trusted; TCP connections need the password.
 as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U postgres -E UTF8 --locale=C.UTF-8 \
@@ -75,6 +77,9 @@ CREATE DATABASE $DB_NAME OWNER $DB_USER;
 SQL
 
 export DATABASE_URL="postgres://$DB_USER:$PGPASS@127.0.0.1:$PGPORT/$DB_NAME"
+# For commands that need the superuser (tests/deploy/, the upgrade test): `psql -h "$PG_TEST_SOCKET"
+# -p "$PG_TEST_PORT" -U postgres` over the server's private socket (as root or the postgres user).
+export PG_TEST_SOCKET="$PGTMP" PG_TEST_PORT="$PGPORT" PG_TEST_BIN="$PGBIN"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT (data in $PGTMP)"
 
 status=0
