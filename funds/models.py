@@ -303,3 +303,81 @@ class GrantEvent(CaseEvent):
 
     class Meta(CaseEvent.Meta):
         verbose_name = verbose_name_plural = "救助办理记录"
+
+
+class StockItem(models.Model):
+    """帮扶超市的一种物品 (name, spec, unit) at one unit's supermarket; ``on_hand`` is kept by the
+    database like a balance: a conditional UPDATE and a CHECK constraint (never below zero)."""
+
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="帮扶超市所属单位")
+    name = models.CharField("物品名称", max_length=60)
+    spec = models.CharField("规格", max_length=60, blank=True)
+    unit = models.CharField("计量单位", max_length=10, default="件")
+    on_hand = models.IntegerField("库存", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "帮扶超市物品"
+        ordering = ["org_unit__path", "name", "spec", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "name", "spec"], name="funds_item_once_per_unit"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="funds_item_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.spec}）" if self.spec else self.name
+
+
+class StockMovement(models.Model):
+    """One movement of goods, never changed (migration 0004's triggers, as for the ledger): a
+    receipt (purchased or donated, with the quality check and who signed it in), an issue to a
+    recipient (for an approved grant), or a day close's adjustment (with the reason)."""
+
+    class Kind(models.TextChoices):
+        PURCHASED = "purchased", "采购入库"
+        DONATED = "donated", "捐赠入库"
+        ISSUE = "issue", "发放出库"
+        ADJUST = "adjust", "盘点调整"
+
+    key = models.CharField("幂等键", max_length=64)
+    item = models.ForeignKey(StockItem, models.PROTECT, related_name="movements", verbose_name="物品")
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="单位")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    day = models.DateField("业务日期")
+    delta = models.IntegerField("数量变动")
+    on_hand_after = models.IntegerField("变动后库存")
+    value = _money("捐赠物资价值（元）", null=True, blank=True)
+    quality_ok = models.BooleanField("质量验收合格", default=True)
+    received_by = models.CharField("验收签收人", max_length=50, blank=True)
+    person = models.ForeignKey(Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="领取人")
+    grant = models.ForeignKey(Grant, models.PROTECT, null=True, blank=True, related_name="goods", verbose_name="救助")
+    reason = models.CharField("说明", max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="经办人")
+    at = models.DateTimeField("记账时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "帮扶超市出入库"
+        ordering = ["-id"]
+        constraints = [
+            # One key per item: an issue of several lines posts one row per item under one key.
+            models.UniqueConstraint(fields=["key", "item"], name="funds_movement_key_per_item"),
+            models.CheckConstraint(condition=Q(on_hand_after__gte=0), name="funds_movement_after_not_negative"),
+        ]
+        indexes = [models.Index(fields=["org_unit", "day"], name="funds_movement_unit_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.item} {self.delta:+d}"
+
+
+class StockDay(models.Model):
+    """日结: a supermarket's closed day; movements dated on or before it are refused."""
+
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="单位")
+    day = models.DateField("日期")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="日结人")
+    closed_at = models.DateTimeField("日结时间", auto_now_add=True)
+    counts = models.JSONField("盘点", default=list, help_text="每种物品：账面数、实盘数、差异、原因")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "帮扶超市日结"
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "day"], name="funds_stock_day_once")]

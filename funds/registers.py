@@ -4,6 +4,7 @@ xlsx: the lists' own scope and filters (``ExportSource``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -76,3 +77,51 @@ GRANT_REGISTER = Register(
 
 GRANT_EXPORT = ExportSource("funds.grants", GRANT_REGISTER, lambda: Grant.objects.all(), GrantFilter,
                             ordering=("id",), permission=EXPORT)
+
+
+DIGITS = "零壹贰叁肆伍陆柒捌玖"
+UNITS = ["", "拾", "佰", "仟"]
+SECTIONS = ["", "万", "亿", "万亿"]
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """大写金额 as on a Chinese receipt: 12000.50 → 壹万贰仟元伍角整."""
+    cents = int((amount * 100).to_integral_value())
+    yuan_part, rest = divmod(cents, 100)
+    jiao, fen = divmod(rest, 10)
+    words = ""
+    if yuan_part:
+        groups: list[int] = []
+        while yuan_part:
+            yuan_part, group = divmod(yuan_part, 10000)
+            groups.append(group)
+        parts: list[str] = []
+        zero_pending = False
+        for index in range(len(groups) - 1, -1, -1):
+            group = groups[index]
+            if group == 0:
+                zero_pending = True
+                continue
+            text = ""
+            digits = [int(d) for d in f"{group:04d}"]
+            started = bool(parts)
+            for position, digit in enumerate(digits):
+                if digit == 0:
+                    if started:
+                        zero_pending = True
+                    continue
+                if zero_pending and (started or text):
+                    text += "零"
+                zero_pending = False
+                text += DIGITS[digit] + UNITS[3 - position]
+                started = True
+            parts.append(text + SECTIONS[index])
+            zero_pending = digits[-1] == 0
+        words = "".join(parts) + "元"
+    if jiao:
+        words += ("零" if words and cents // 100 % 10 == 0 and cents >= 1000 else "") + DIGITS[jiao] + "角"
+    if fen:
+        words += ("零" if words and not jiao else "") + DIGITS[fen] + "分"
+    if not fen:
+        words += "整"
+    return words if words != "整" else "零元整"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("sources/", views.source_list, name="sources"),
     path("sources/new/", views.source_new, name="source_new"),
     path("sources/<int:pk>/", views.source_detail, name="source"),
+    path("sources/<int:pk>/receipt.pdf", views.source_receipt, name="source_receipt"),
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
     path("accounts/<int:pk>/allocate/", views.account_allocate, name="account_allocate"),

@@ -20,6 +20,7 @@ from servicecenter.exportjobs import export_or_enqueue
 from servicecenter.forms import add_service_error
 from servicecenter.http import StaffRequest
 from servicecenter.listing import list_page
+from servicecenter.pdf import print_record
 from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, services
@@ -164,6 +165,16 @@ def source_detail(request: StaffRequest, pk: int) -> HttpResponse:
     source = get_visible_or_404(FundSource.objects.select_related("org_unit", "created_by"), request.user, pk=pk)
     accounts = visible(source.accounts.select_related("org_unit", "keeper"), request.user)
     return render(request, "funds/source_detail.html", {"source": source, "accounts": accounts, "here": "sources"})
+
+
+@require_safe
+def source_receipt(request: StaffRequest, pk: int) -> HttpResponse:
+    """捐赠收据 (or, for public money, the receipt of the transfer), printable."""
+    source = get_visible_or_404(FundSource.objects.select_related("org_unit", "created_by"), request.user, pk=pk)
+    return print_record(request, record=source, template="funds/print_receipt.html", title="捐赠收据",
+                        context={"source": source, "today": timezone.localdate(),
+                                 "amount_words": registers.amount_in_words(source.amount)},
+                        filename=f"捐赠收据-{source.number}.pdf")
 
 
 def _account(request: StaffRequest, pk: int) -> FundAccount:

@@ -190,6 +190,7 @@ RULES: dict[str, Rule] = {
     "funds:grant": Rule("object", "funds_grant"),
     **{f"funds:{name}": Rule("object", "funds_grant", post_only=True) for name in FUNDS_STEPS},
     "funds:source": Rule("object", "funds_source"),
+    "funds:source_receipt": Rule("object", "funds_source"),
     "funds:account": Rule("object", "funds_account"),
     "funds:account_allocate": Rule("object", "funds_account", post_only=True),
     "funds:entry_reverse": Rule("object", "funds_entry", post_only=True),

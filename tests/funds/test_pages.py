@@ -168,3 +168,25 @@ def test_the_cashier_inbox_has_the_grants_to_pay(grants, client_for):
     g = grants.make(S.APPROVED)
     body = client_for("d1_cashier").get("/inbox/").content.decode()
     assert "救助待发放" in body and g.number in body
+
+
+def test_the_donation_receipt_prints_the_amount_in_words(users, units, client_for):
+    from pypdf import PdfReader
+
+    from servicecenter.models import AuditEvent
+
+    account = fund(users, units, "12000.50", donor="越城爱心基金会")
+    response = client_for("d1_accountant").get(f"/funds/sources/{account.source_id}/receipt.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "越城爱心基金会" in text and "12000.50" in text and "壹万贰仟元零伍角整" in text
+    assert AuditEvent.objects.filter(action="funds.print", target_id=str(account.source_id)).exists()
+
+
+def test_amounts_in_words():
+    from funds.registers import amount_in_words
+
+    assert amount_in_words(D("1010.10")) == "壹仟零壹拾元零壹角整"
+    assert amount_in_words(D("100001.00")) == "壹拾万零壹元整"
+    assert amount_in_words(D("0.05")) == "伍分"
+    assert amount_in_words(D("105.07")) == "壹佰零伍元零柒分"
