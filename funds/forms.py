@@ -155,3 +155,16 @@ class PayForm(StepForm):
         self.fields["paid_on"].initial = timezone.localdate()
         if not self.is_bound:
             self.initial["token"] = uuid.uuid4().hex
+
+
+class BudgetForm(_Plain):
+    org_unit = UnitChoiceField(label="单位", queryset=OrgUnit.objects.none())
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    relief_type = forms.ChoiceField(label="救助类型", choices=[("", "（请选择）"), *ReliefType.choices])
+    amount = forms.CharField(label="预算（元）", max_length=20, widget=MONEY)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = assignable_units(user)  # type: ignore[attr-defined]
+        self.fields["org_unit"].initial = user.org_unit_id
+        self.fields["year"].initial = timezone.localdate().year

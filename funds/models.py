@@ -262,6 +262,8 @@ class Grant(models.Model):
     approved_on = models.DateField("审批日期", null=True, blank=True)
     hold = models.OneToOneField(LedgerEntry, models.PROTECT, null=True, blank=True, related_name="+",
                                 verbose_name="冻结分录")
+    budget = models.ForeignKey("Budget", models.PROTECT, null=True, blank=True, related_name="grants",
+                               verbose_name="占用预算")
 
     paid_entry = models.OneToOneField(LedgerEntry, models.PROTECT, null=True, blank=True, related_name="+",
                                       verbose_name="支付分录")
@@ -381,3 +383,40 @@ class StockDay(models.Model):
         verbose_name = verbose_name_plural = "帮扶超市日结"
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["org_unit", "day"], name="funds_stock_day_once")]
+
+
+class Budget(models.Model):
+    """年度预算 per unit and relief type. ``committed`` is what approved grants have reserved or
+    paid; the database keeps it within the budget (conditional UPDATE + CHECK). A unit without a
+    budget row for a type is not limited by one."""
+
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="单位")
+    year = models.PositiveSmallIntegerField("年度")
+    relief_type = models.CharField("救助类型", max_length=10, choices=ReliefType.choices)
+    amount_cents = models.BigIntegerField("预算（分）")
+    committed_cents = models.BigIntegerField("已占用（分）", default=0)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度预算"
+        ordering = ["-year", "org_unit__path", "relief_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "year", "relief_type"], name="funds_budget_once"),
+            models.CheckConstraint(condition=Q(committed_cents__gte=0) & Q(committed_cents__lte=F("amount_cents")),
+                                   name="funds_budget_within"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit} {self.year}年 {self.get_relief_type_display()}预算"
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_cents)
+
+    @property
+    def committed(self) -> Decimal:
+        return yuan(self.committed_cents)
+
+    @property
+    def left(self) -> Decimal:
+        return yuan(self.amount_cents - self.committed_cents)

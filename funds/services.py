@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from servicecenter import access, approvals, audit, timeline
@@ -28,7 +29,7 @@ from servicecenter.validators import mask_resident_id, normalise_resident_id, va
 
 from . import ledger
 from .ledger import guarded
-from .models import FundAccount, FundSource, Grant, LedgerEntry, ReliefType, cents
+from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType, cents
 from .workflow import APPLY, APPROVAL, GRANT_FLOW, MANAGE, PAY
 
 if TYPE_CHECKING:
@@ -307,18 +308,58 @@ def grant_approve(*, grant: Grant, by: User, account: FundAccount | None, opinio
         return grant
     hold = ledger.hold(account=account, amount=grant.amount, key=f"grant:{grant.pk}:hold:{grant.token}", by=by,
                        voucher=f"funds.grant:{grant.pk}", memo=f"{grant.number} 审批冻结")
+    grant.budget = _reserve_budget(grant, account.org_unit)
     grant.hold, grant.approved_by, grant.approved_on = hold, by, _today()
     GRANT_FLOW.advance(grant, by, step, update_fields=["account", "prior_confirm_reason", "hold", "approved_by",
-                                                       "approved_on"],
+                                                       "approved_on", "budget"],
                        note=opinion + (f"（重复救助确认：{confirm_reason}）" if confirm_reason else ""),
                        data={"account": account.pk, "hold": hold.pk}, new={"hold": hold.pk},
                        audit_detail=grant.number)
     return grant
 
 
+def _reserve_budget(grant: Grant, unit: OrgUnit) -> Budget | None:
+    """The paying unit's budget for the type and year, if it has one: the grant's amount reserved
+    in it by a conditional UPDATE (the CHECK constraint backs it)."""
+    budget = Budget.objects.filter(org_unit=unit, year=int(grant.period), relief_type=grant.relief_type).first()
+    if budget is None:
+        return None
+    c = cents(grant.amount)
+    if not Budget.objects.filter(pk=budget.pk, committed_cents__lte=F("amount_cents") - c).update(
+            committed_cents=F("committed_cents") + c):
+        budget.refresh_from_db()
+        _fail(f"超出{budget}：预算 {budget.amount} 元，已占用 {budget.committed} 元，剩余 {budget.left} 元。", "account")
+    return budget
+
+
 def _release(grant: Grant, by: User, why: str) -> None:
     if grant.hold_id and grant.hold is not None:
         ledger.release(hold_entry=grant.hold, key=f"grant:{grant.pk}:release", by=by, memo=f"{grant.number} {why}")
+    if grant.budget_id:
+        Budget.objects.filter(pk=grant.budget_id).update(committed_cents=F("committed_cents") - cents(grant.amount))
+
+
+@guarded("funds.budget_set")
+def budget_set(*, by: User, org_unit: OrgUnit | None, year: int, relief_type: str, amount: Any) -> Budget:
+    """设定年度预算 (or change it): never below what grants have already reserved."""
+    access.require(by, MANAGE)
+    unit = _unit_in_scope(by, org_unit)
+    if relief_type not in ReliefType.values:
+        _fail("请选择救助类型。", "relief_type")
+    if not 2000 <= int(year) <= 2100:
+        _fail("请填写年度，例如 2026。", "year")
+    c = cents(ledger.money(amount))
+    budget, created = Budget.objects.select_for_update().get_or_create(
+        org_unit=unit, year=year, relief_type=relief_type, defaults={"amount_cents": c})
+    old = budget.amount_cents
+    if not created:
+        if c < budget.committed_cents:
+            _fail(f"预算不能低于已占用的 {budget.committed} 元。", "amount")
+        budget.amount_cents = c
+        budget.save(update_fields=["amount_cents", "updated_at"])
+    audit.record(audit.Event.STATE, user=by, target=budget, action="funds.budget_set", detail=str(budget),
+                 old={"amount_cents": None if created else old}, new={"amount_cents": c})
+    return budget
 
 
 @guarded("funds.grant_reject", target="grant")

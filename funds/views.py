@@ -25,7 +25,7 @@ from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, services
 from .filters import GrantFilter, LedgerFilter, SourceFilter
-from .models import FundAccount, FundSource, Grant, LedgerEntry
+from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry
 from .workflow import APPLY, GRANT_FLOW, MANAGE
 
 GRANT_RELATED = ("person", "org_unit", "applied_by", "verified_by", "approved_by", "paid_by", "account__source",
@@ -261,3 +261,30 @@ def ledger_list(request: StaffRequest) -> HttpResponse:
 def ledger_export(request: StaffRequest) -> HttpResponse | FileResponse:
     require(request.user, registers.LEDGER_EXPORT.permission)
     return export_or_enqueue(request, registers.LEDGER_EXPORT, period=f"截至{timezone.localdate():%Y-%m-%d}")
+
+
+def budget_list(request: StaffRequest) -> HttpResponse:
+    """年度预算: each unit's budget per type, what approved grants have taken of it; the accountant
+    sets them here (POST)."""
+    user = request.user
+    require(user, Action.VIEW)
+    form = None
+    if request.method == "POST":
+        require(user, MANAGE)
+        form = forms.BudgetForm(request.POST, user=user)
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                services.budget_set(by=user, org_unit=cd["org_unit"], year=cd["year"], relief_type=cd["relief_type"],
+                                    amount=cd["amount"])
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, "已保存年度预算。")
+                return redirect("funds:budgets")
+    elif can(user, MANAGE):
+        form = forms.BudgetForm(user=user)
+    qs = visible(Budget.objects.select_related("org_unit"), user)
+    page = list_page(request, qs, ["-id"])
+    return render(request, "funds/budget_list.html", {"page": page, "query": page.query, "form": form,
+                                                      "here": "budgets"})
