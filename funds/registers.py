@@ -125,3 +125,13 @@ def amount_in_words(amount: Decimal) -> str:
     if not fen:
         words += "整"
     return words if words != "整" else "零元整"
+
+
+def mask_name(name: str) -> str:
+    """张*三 for the public announcement (the first and last characters kept)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -4,6 +4,7 @@ Changes are POST-only; a refusal is shown at the form's field with the input kep
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from servicecenter.steps import Step, StepPage
 
 from . import forms, registers, services
 from .filters import GrantFilter, LedgerFilter, SourceFilter
-from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry
+from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType
 from .workflow import APPLY, GRANT_FLOW, MANAGE
 
 GRANT_RELATED = ("person", "org_unit", "applied_by", "verified_by", "approved_by", "paid_by", "account__source",
@@ -288,3 +289,37 @@ def budget_list(request: StaffRequest) -> HttpResponse:
     page = list_page(request, qs, ["-id"])
     return render(request, "funds/budget_list.html", {"page": page, "query": page.query, "form": form,
                                                       "here": "budgets"})
+
+
+@require_safe
+def announcement(request: StaffRequest) -> HttpResponse:
+    """资金使用公告 (the yearly public announcement, DOMAIN §7): money received by source, grants
+    paid by type, and the recipients with masked names — no ID numbers. For the user's scope."""
+    from django.db.models import Count, Sum
+
+    from servicecenter import audit
+    from servicecenter.pdf import pdf_response
+
+    user = request.user
+    require(user, registers.GRANT_EXPORT.permission)
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else timezone.localdate().year
+    sources = (visible(FundSource.objects.filter(received_on__year=year), user).values("kind")
+               .annotate(n=Count("id"), total=Sum("amount")).order_by("kind"))
+    paid = visible(Grant.objects.filter(status=Grant.Status.PAID, paid_on__year=year), user)
+    by_type = paid.values("relief_type").annotate(n=Count("id"), households=Count("household", distinct=True),
+                                                   total=Sum("amount")).order_by("relief_type")
+    kinds, types = dict(FundSource.Kind.choices), dict(ReliefType.choices)
+    recipients = [(registers.mask_name(g.person.name), g.org_unit.name, types.get(g.relief_type, ""), g.amount)
+                  for g in paid.select_related("person", "org_unit").order_by("org_unit__path", "paid_on", "id")[:2000]]
+    response = pdf_response("funds/print_announcement.html", {
+        "year": year, "unit": user.org_unit, "today": timezone.localdate(),
+        "sources": [(kinds.get(r["kind"], r["kind"]), r["n"], r["total"]) for r in sources],
+        "types": [(types.get(r["relief_type"], r["relief_type"]), r["n"], r["households"], r["total"]) for r in by_type],
+        "recipients": recipients, "total_in": sum((r["total"] for r in sources), Decimal(0)),
+        "total_out": sum((r["total"] for r in by_type), Decimal(0)),
+    }, f"帮扶资金使用公告-{year}.pdf", request)
+    if response.status_code == 200:
+        audit.record(audit.Event.PRINT, request=request, action="funds.print_announcement",
+                     detail=f"{year}年帮扶资金使用公告", new={"year": year, "recipients": len(recipients)})
+    return response

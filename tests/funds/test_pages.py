@@ -190,3 +190,16 @@ def test_amounts_in_words():
     assert amount_in_words(D("100001.00")) == "壹拾万零壹元整"
     assert amount_in_words(D("0.05")) == "伍分"
     assert amount_in_words(D("105.07")) == "壹佰零伍元零柒分"
+
+
+def test_the_yearly_announcement_masks_names_and_shows_no_id_numbers(grants, client_for):
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    g = grants.make(S.PAID, amount="1300", person=grants.person(name="赵桂芳"))
+    response = client_for("d1_sup").get(f"/funds/announcement.pdf?year={timezone.localdate().year}")
+    assert response.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "赵*芳" in text and "赵桂芳" not in text and "1300.00" in text
+    assert g.person.id_number_masked not in text and g.person.id_number[-4:] not in text.replace("1300", "")
+    assert client_for("s11_worker").get("/funds/announcement.pdf").status_code == 403
