@@ -407,7 +407,8 @@ def grant_pay(*, grant: Grant, by: User, key: Any, method: str, paid_on: datetim
     key = str(key or "").strip()
     # Lock the grant alone (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
     locked = Grant.objects.select_for_update().only("status", "paid_entry_id").get(pk=grant.pk)
-    if locked.status == S.PAID and LedgerEntry.objects.filter(pk=locked.paid_entry_id, key=f"grant-pay:{key}").exists():
+    if locked.status == S.PAID and locked.paid_entry_id is not None and LedgerEntry.objects.filter(
+            pk=locked.paid_entry_id, key=f"grant-pay:{key}").exists():
         grant.refresh_from_db()
         return grant
     step = GRANT_FLOW.begin(grant, by, "pay")
