@@ -1,11 +1,122 @@
-"""What the 帮扶资金与物资 app contributes to shared pages and the monthly summary."""
+"""What the 帮扶资金与物资 app contributes to shared pages, the inbox and the monthly summary
+(declared in ``declaration.py``).
+
+- ``person_section``: the person's grants the user may see;
+- ``dashboard_section``: grants waiting for this user's approval, grants waiting to be paid (and
+  the money held for them), this year's payments;
+- ``inbox_items``: applications to verify (the counter), approved grants to pay (the cashier);
+  approvals come from the kernel;
+- ``FIGURES`` / ``monthly_figures`` / ``figure_table``: grants paid and their amount by type, the
+  households helped (distinct), donations received.
+"""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
-from servicecenter.registry import Section
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from servicecenter import access, approvals
+from servicecenter.access import role_allows, visible
+from servicecenter.figures import Period, UnitTree, tabulate
+from servicecenter.inbox import InboxItem
+from servicecenter.models import OrgUnit
+from servicecenter.registry import Figure, Section
+
+from .models import FundSource, Grant, ReliefType
+from .workflow import APPLY, APPROVAL, PAY
+
+S = Grant.Status
+SECTION_LIMIT = 20
 
 
 def person_section(person: Any, user: Any) -> Section:
-    return Section(title="帮扶资金与物资")
+    rows = list(visible(Grant.objects.filter(person=person), user).order_by("-id")[:SECTION_LIMIT])
+    return Section(title="帮扶资金与物资", template="funds/section_person.html",
+                   context={"grants": rows, "more": len(rows) == SECTION_LIMIT})
+
+
+def _waiting_approvals(user: Any) -> list[Any]:
+    return [a for a in approvals.waiting_for(user) if a.kind == APPROVAL]
+
+
+def dashboard_section(user: Any) -> Section | None:
+    if not access.reads_cases(user):
+        return None
+    base = visible(Grant.objects.all(), user)
+    year = str(timezone.localdate().year)
+    to_pay = base.filter(status=S.APPROVED).aggregate(n=Count("id"), held=Sum("amount"))
+    paid = base.filter(status=S.PAID, period=year).aggregate(n=Count("id"), amount=Sum("amount"))
+    return Section(title="帮扶资金与物资", template="funds/dashboard_section.html", url="/funds/", context={
+        "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": to_pay["held"] or Decimal("0.00"),
+        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00")})
+
+
+def inbox_items(user: Any) -> list[InboxItem]:
+    """Applications to verify at the user's unit (the counter) and approved grants to pay (the
+    cashier, whatever unit below). The decisions are the kernel's approval items."""
+    if not access.reads_cases(user):
+        return []
+    items: list[InboxItem] = []
+    base = visible(Grant.objects.select_related("person", "org_unit"), user)
+    if role_allows(user, APPLY):
+        for g in base.filter(org_unit_id=user.org_unit_id, status=S.APPLIED).order_by("id")[:100]:
+            items.append(InboxItem(kind="救助申请待核实", title=str(g), url=g.get_absolute_url(), record=g,
+                                   since=timezone.make_aware(datetime.datetime.combine(g.applied_on, datetime.time(9))),
+                                   unit=str(g.org_unit), app="帮扶资金与物资"))
+    if role_allows(user, PAY):
+        for g in base.filter(status=S.APPROVED).order_by("approved_on", "id")[:100]:
+            assert g.approved_on is not None
+            items.append(InboxItem(kind="救助待发放", title=str(g), url=g.get_absolute_url(), record=g,
+                                   since=timezone.make_aware(datetime.datetime.combine(g.approved_on, datetime.time(9))),
+                                   unit=str(g.org_unit), app="帮扶资金与物资"))
+    return items
+
+
+# --- Monthly figures ----------------------------------------------------------------------------------
+
+FIGURES = (
+    Figure("grants_paid", "发放救助", counts_by="发放日期", headline=True),
+    *(Figure(f"paid_{t.value}", f"发放{t.label}", counts_by="发放日期") for t in ReliefType),
+    Figure("amount_paid", "发放救助金额", counts_by="发放日期", unit="元", headline=True),
+    Figure("households_helped", "救助户数", counts_by="发放日期", kind="distinct", unit="户",
+           note="当月获发放救助的户（困难职工档案或个人），按户去重"),
+    Figure("donations", "接收资金", counts_by="到账日期", unit="元", note="当月到账的各类资金来源金额"),
+)
+
+
+def _paid_in(first: datetime.date, last: datetime.date) -> Q:
+    return Q(status=S.PAID, paid_on__gte=first, paid_on__lte=last)
+
+
+def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) -> dict[str, Any]:
+    grants = Grant.objects.filter(org_unit__path__startswith=unit.path).filter(_paid_in(first, last))
+    by_type = dict(grants.values_list("relief_type").annotate(n=Count("id")).values_list("relief_type", "n"))
+    totals = grants.aggregate(n=Count("id"), amount=Sum("amount"), households=Count("household", distinct=True))
+    donations = FundSource.objects.filter(org_unit__path__startswith=unit.path, received_on__gte=first,
+                                          received_on__lte=last).aggregate(s=Sum("amount"))["s"]
+    return {"grants_paid": totals["n"], **{f"paid_{t.value}": by_type.get(t.value, 0) for t in ReliefType},
+            "amount_paid": totals["amount"] or Decimal("0.00"), "households_helped": totals["households"],
+            "donations": donations or Decimal("0.00")}
+
+
+def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
+    """``monthly_figures`` for every unit × period at once (``servicecenter.figures.tabulate``): one
+    query for the paid grants' additive figures, one per depth for the distinct households, one
+    for the money received — whatever the number of units and periods."""
+    out: dict[tuple[int, int], dict] = {}
+    paid = Grant.objects.filter(status=S.PAID)
+    tabulate(paid, tree, units, periods, into=out, date_field="paid_on", additive={
+        "grants_paid": Count("pk"), "amount_paid": Sum("amount"),
+        **{f"paid_{t.value}": Count("pk", filter=Q(relief_type=t.value)) for t in ReliefType}},
+        distinct={"households_helped": Count("household", distinct=True)})
+    tabulate(FundSource.objects.all(), tree, units, periods, into=out, date_field="received_on",
+             additive={"donations": Sum("amount")})
+    for values in out.values():
+        for code in ("amount_paid", "donations"):
+            values[code] = values.get(code) or Decimal("0.00")
+    return out

@@ -84,7 +84,10 @@ class Adapter(Protocol):
 
 def snapshot(obj: Any, adapter: Adapter) -> tuple:
     fresh = type(obj)._default_manager.get(pk=obj.pk)
-    return (model_to_dict(fresh), adapter.events(fresh), AuditEvent.objects.count(), Approval.objects.count())
+    # A refusal may be recorded (outcome "denied", e.g. the funds app audits every refused money
+    # movement); anything else written to the audit log is a change.
+    audits = AuditEvent.objects.exclude(outcome=AuditEvent.Outcome.DENIED).count()
+    return (model_to_dict(fresh), adapter.events(fresh), audits, Approval.objects.count())
 
 
 def run_case(case: Case, adapter: Adapter) -> None:

@@ -66,6 +66,15 @@ EXPECTED: dict[str, set[Role]] = {
     "jobs.refer": COUNTER,
     "jobs.train": COUNTER,
     "jobs.export": {S, AU},
+    # 帮扶资金与物资 (DOMAIN §1, §7): the counter staff apply for and verify relief; the supervisor
+    # approves relief grants; the cashier pays (nobody else); the accountant keeps the fund budgets
+    # and the ledger (money in, allocations, reversals); the fund ledger and the grant register go
+    # to the supervisor, the accountant (reconciliation) and the auditor.
+    "funds.apply": COUNTER,
+    "funds.approve": {S},
+    "funds.pay": {K},
+    "funds.manage": {A},
+    "funds.export": {S, A, AU},
 }
 
 # Permissions granted by the role alone, whatever unit the record sits in.

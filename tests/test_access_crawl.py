@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from funds.views import STEPS as FUNDS_STEPS
 from hardship.views import STEPS as HARDSHIP_STEPS
 from jobs import views as jobs_views
 from legalaid import services as legalaid_services
@@ -188,6 +189,16 @@ RULES: dict[str, Rule] = {
     **{f"jobs:fair_{name}": Rule("object", "jobs_fair", post_only=True) for name in JOBS_STEPS["fair"]},
     "jobs:fair_detail": Rule("object", "jobs_fair"),
     "funds:landing": PAGE,
+    **{f"funds:{name}": PAGE for name in ("grants", "grant_new", "grant_export", "sources", "source_new", "accounts",
+                                           "ledger", "ledger_export", "budgets",
+                                           "announcement")},
+    "funds:grant": Rule("object", "funds_grant"),
+    **{f"funds:{name}": Rule("object", "funds_grant", post_only=True) for name in FUNDS_STEPS},
+    "funds:source": Rule("object", "funds_source"),
+    "funds:source_receipt": Rule("object", "funds_source"),
+    "funds:account": Rule("object", "funds_account"),
+    "funds:account_allocate": Rule("object", "funds_account", post_only=True),
+    "funds:entry_reverse": Rule("object", "funds_entry", post_only=True),
     "reports:stats": PAGE,
     "reports:stats_export": PAGE,
     "reports:stats_print": PAGE,
@@ -293,7 +304,23 @@ def objects(users, units, settings, tmp_path):
             "notice": notice, "task": task, "task_target": task.targets.get(), "hotline": hotline,
             "submission": submission, "submission_file": submission.files.get(),
             "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie,
-            **_jobs_objects(clerk, employer, person)}
+            **_jobs_objects(clerk, employer, person), **_funds_objects(users, person)}
+
+
+def _funds_objects(users, person) -> dict:  # noqa: ANN001
+    """帮扶资金: a donation whose donor is the script, received at 越城区 (so the sibling station's
+    clerk and the other district see nothing of it), and an emergency grant for the person at
+    station 330602001 with the script as its reason."""
+    from funds import services as funds
+
+    source = funds.source_record(by=users["d1_accountant"], org_unit=users["d1_accountant"].org_unit,
+                                 kind="donation", donor=XSS_NAME, received_on=timezone.localdate(), amount="5000",
+                                 note=XSS_NAME, key=uuid.uuid4().hex)
+    account = source.accounts.get()
+    grant = funds.grant_apply(by=users["s11_clerk"], token=uuid.uuid4(), org_unit=users["s11_clerk"].org_unit,
+                              person=person, relief_type="emergency", amount="100", reason=XSS_NAME)
+    return {"funds_source": source, "funds_account": account, "funds_grant": grant,
+            "funds_entry": account.entries.get()}
 
 
 def _jobs_objects(clerk, employer, person) -> dict:  # noqa: ANN001

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from funds.models import Grant
 from hardship.models import CityReport, HardshipFile
 from jobs.models import Recruiter, Referral
 from legalaid.models import Application, Mediation
@@ -56,6 +57,11 @@ def expected_others(user: User) -> set[tuple[str, str]]:
                 if leading_unit(f.petition.org_unit).pk == user.org_unit_id}
     if roles & COUNTER_STAFF:
         out |= expected_legal_aid(user) | expected_jobs(user) | expected_hardship(user)
+    if roles & COUNTER_STAFF:
+        out |= {("救助申请待核实", str(g)) for g in Grant.objects.filter(org_unit=user.org_unit, status="applied")}
+    if "cashier" in roles:  # the cashier pays the approved grants of the unit and the units below
+        out |= {("救助待发放", str(g)) for g in Grant.objects.filter(
+            org_unit__path__startswith=user.org_unit.path, status="approved")}
     if "supervisor" in roles:
         out |= {("区县审批档案待确认备案", f"{r.org_unit} {r.files.count()}份")
                 for r in CityReport.objects.filter(status="open", org_unit__parent_id=user.org_unit_id)}

@@ -1,0 +1,76 @@
+"""Demo data for 帮扶资金与物资 (fictitious, idempotent): two fund sources at 越城区 (a donation for
+every type and a central fund restricted to medical and education relief), one allocated down to
+a station, and grants in every state for the demo people — through the services, like a user."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from servicecenter import registry
+from servicecenter.models import OrgUnit, Person, User
+
+from .models import FundAccount, FundSource, Grant, ReliefType
+
+KEY = "demo-funds"
+
+
+def seed(run: registry.DemoRun) -> str:
+    if FundSource.objects.filter(note=KEY).exists():
+        return f"{FundSource.objects.count()} 笔资金来源，{Grant.objects.count()} 笔救助（已存在）"
+    users = {u.username: u for u in User.objects.filter(username__in=[
+        "d1_accountant", "d1_sup", "d1_cashier", "s11_worker", "s11_clerk"])}
+    if len(users) < 5:
+        return "缺少演示账号，未生成资金演示数据"
+    from . import services
+
+    district = OrgUnit.objects.get(code="330602")
+    station = OrgUnit.objects.get(code="330602001")
+    import datetime
+
+    day = datetime.date.today() - datetime.timedelta(days=20)
+    with transaction.atomic():
+        donation = services.source_record(
+            by=users["d1_accountant"], org_unit=district, kind=FundSource.Kind.DONATION, donor="绍兴市慈善总会（演示）",
+            received_on=day, amount="200000.00", note=KEY, keeper=users["d1_accountant"], key=f"{KEY}-donation")
+        central = services.source_record(
+            by=users["d1_accountant"], org_unit=district, kind=FundSource.Kind.CENTRAL, donor="中央财政专项（演示）",
+            received_on=day, amount="80000.00", restriction=[ReliefType.MEDICAL, ReliefType.EDUCATION], note=KEY,
+            key=f"{KEY}-central")
+        account = FundAccount.objects.get(source=donation, org_unit=district)
+        services.allocation_make(by=users["d1_accountant"], account=account, to_unit=station, amount="20000.00",
+                                 key=f"{KEY}-alloc", memo="下拨府山街道送温暖资金")
+    people = list(Person.objects.filter(org_unit__path__startswith=station.path).order_by("id")[:7])
+    states = [Grant.Status.APPLIED, Grant.Status.VERIFIED, Grant.Status.APPROVED, Grant.Status.PAID,
+              Grant.Status.PAID, Grant.Status.REJECTED, Grant.Status.CANCELLED]
+    made = 0
+    for person, state in zip(people, states, strict=False):
+        try:
+            _grant(users, station, person, state, account)
+            made += 1
+        except Exception as exc:  # noqa: BLE001 — the demo keeps going; the line says what was skipped
+            run.write(f"  救助演示数据跳过 {person.name}：{exc}")
+    _ = central
+    return f"{FundSource.objects.count()} 笔资金来源，{made} 笔救助"
+
+
+def _grant(users: dict[str, Any], station: OrgUnit, person: Person, state: str, account: FundAccount) -> Grant:
+    from . import services
+
+    g = services.grant_apply(by=users["s11_worker"], token=uuid.uuid4(), org_unit=station, person=person,
+                             relief_type=ReliefType.EMERGENCY, amount="1500.00", reason="家庭突发变故，生活困难（演示）")
+    if state == Grant.Status.APPLIED:
+        return g
+    if state == Grant.Status.CANCELLED:
+        return services.grant_cancel(grant=g, by=users["s11_worker"], reason="申请人撤回（演示）")
+    services.grant_verify(grant=g, by=users["s11_worker"], note="经入户核实，情况属实。")
+    if state == Grant.Status.VERIFIED:
+        return g
+    if state == Grant.Status.REJECTED:
+        return services.grant_reject(grant=g, by=users["d1_sup"], reason="已获其他救助（演示）")
+    services.grant_approve(grant=g, by=users["d1_sup"], account=account, opinion="同意。")
+    if state == Grant.Status.APPROVED:
+        return g
+    return services.grant_pay(grant=g, by=users["d1_cashier"], key=uuid.uuid4().hex, method=Grant.Method.CASH)
