@@ -69,7 +69,7 @@ def test_permissions_must_carry_the_app_label_and_parameters_are_declared_once()
             ParameterSpec("petition.deadline_days", "x", int, 1),)))
 
 
-@pytest.mark.parametrize("app", ["petitions", "hardship", "jobs", "legalaid"])
+@pytest.mark.parametrize("app", ["petitions", "hardship", "jobs", "legalaid", "funds"])
 def test_an_app_missing_from_installed_apps_disappears_without_an_error(app, tmp_path):
     env = {**os.environ, "SC_WITHOUT_APP": app, "DJANGO_SETTINGS_MODULE": "tests.settings_without_app",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp_path / "media"),
@@ -81,7 +81,7 @@ def test_an_app_missing_from_installed_apps_disappears_without_an_error(app, tmp
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout)
     assert app not in out["apps"] and set(out["apps"]) == set(APPS) - {app}
-    name = {"petitions": "信访接待", "hardship": "困难职工档案", "jobs": "就业援助", "legalaid": "法律援助"}[app]
+    name = {"petitions": "信访接待", "hardship": "困难职工档案", "jobs": "就业援助", "legalaid": "法律援助", "funds": "帮扶资金"}[app]
     assert name not in out["nav"]
     for where, page in out["pages"].items():
         assert page["status"] == 200, where
