@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 CASE_NAV = ["工作台", "待办", "职工", "用人单位", "信访接待", "困难职工档案", "法律援助", "就业援助", "帮扶资金与物资",
             "统计报表"]
 # Roles that export registers also reach their background exports (the accountant exports the fund
-# registers, once the funds app declares them).
-EXPORTING = {"auditor", "city_sup", "d1_sup", "d2_sup"}
+# registers: funds.export).
+EXPORTING = {"auditor", "city_sup", "d1_sup", "d2_sup", "d1_accountant"}
 EXPECTED_NAV = {"sysadmin": ["工作台", "系统管理", "账号变更确认"], "secaudit": ["工作台", "审计日志", "账号变更确认"],
                 **{username: [*CASE_NAV, "我的导出"] for username in EXPORTING}}
 ACCOUNTS = {spec.username: spec for spec in demo.ACCOUNTS}
