@@ -3,6 +3,7 @@ Changes are POST-only; a refused step comes back at its form's field with the in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -621,21 +622,25 @@ def referral_letter(request: Request, pk: int) -> HttpResponse:
 # --- training --------------------------------------------------------------------------------------------
 
 
+def _create_page(request: Request, form_class: type, create: Callable[[dict], Any], *, done: Callable[[Any], str],
+                 title: str, here: str) -> HttpResponse:
+    """A "new record" page: the form, the service's refusal at its field, then the record's page."""
+    form = form_class(request.POST) if request.method == "POST" else form_class()
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = create(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, done(record))
+            return redirect(record.get_absolute_url())
+    return render(request, "jobs/form.html", {"form": form, "title": title, "here": here})
+
+
 def course_new(request: Request) -> HttpResponse:
     require(request.user, TRAIN)
-    if request.method == "POST":
-        form = forms.CourseForm(request.POST)
-        if form.is_valid():
-            try:
-                course = services.course_create(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"已开设课程：{course.name}")
-                return redirect(course.get_absolute_url())
-    else:
-        form = forms.CourseForm()
-    return render(request, "jobs/form.html", {"form": form, "title": "开设培训课程", "here": "courses"})
+    return _create_page(request, forms.CourseForm, lambda data: services.course_create(by=request.user, **data),
+                        done=lambda course: f"已开设课程：{course.name}", title="开设培训课程", here="courses")
 
 
 def _course(request: Request, pk: int) -> Course:
@@ -711,19 +716,8 @@ def _enrolment_page(request: HttpRequest, enrolment: Enrolment, bound: dict[str,
 
 def fair_new(request: Request) -> HttpResponse:
     require(request.user, MANAGE)
-    if request.method == "POST":
-        form = forms.FairForm(request.POST)
-        if form.is_valid():
-            try:
-                fair = services.fair_create(by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"已登记洽谈会：{fair.name}")
-                return redirect(fair.get_absolute_url())
-    else:
-        form = forms.FairForm()
-    return render(request, "jobs/form.html", {"form": form, "title": "登记招聘洽谈会", "here": "fairs"})
+    return _create_page(request, forms.FairForm, lambda data: services.fair_create(by=request.user, **data),
+                        done=lambda fair: f"已登记洽谈会：{fair.name}", title="登记招聘洽谈会", here="fairs")
 
 
 def _fair(request: Request, pk: int) -> JobFair:
