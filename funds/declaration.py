@@ -59,8 +59,9 @@ def _demo(run: registry.DemoRun) -> str:
 
 def declare() -> None:
     from . import summary, urls
+    from .help_given import HELP
     from .models import Grant
-    from .registers import GRANT_EXPORT, LEDGER_EXPORT
+    from .registers import DONATION_EXPORT, GRANT_EXPORT, LEDGER_EXPORT
     from .workflow import APPROVAL, APPROVE, GRANT_FLOW, makers
 
     registry.register(registry.ServiceApp(
@@ -69,7 +70,7 @@ def declare() -> None:
         permissions=PERMISSIONS,
         parameters=PARAMETERS,
         workflows=(GRANT_FLOW,),
-        exports=(LEDGER_EXPORT, GRANT_EXPORT),
+        exports=(LEDGER_EXPORT, GRANT_EXPORT, DONATION_EXPORT),
         approvals=(ApprovalKind(APPROVAL, "救助审批", Grant, APPROVE, escalate_above=_escalate, makers=makers),),
         person_section=summary.person_section,
         dashboard_section=summary.dashboard_section,
@@ -77,5 +78,6 @@ def declare() -> None:
         figures=summary.FIGURES,
         compute_figures=summary.monthly_figures,
         figure_table=summary.figure_table,
+        help_given=HELP,
         demo=_demo,
     ))

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from servicecenter.exportjobs import ExportSource
 from servicecenter.exports import Column, Register
 
-from .filters import GrantFilter, LedgerFilter
+from .filters import GrantFilter, LedgerFilter, SourceFilter
 from .models import FundSource, Grant, LedgerEntry, ReliefType, yuan
 from .workflow import EXPORT
 
@@ -77,6 +77,26 @@ GRANT_REGISTER = Register(
 
 GRANT_EXPORT = ExportSource("funds.grants", GRANT_REGISTER, lambda: Grant.objects.all(), GrantFilter,
                             ordering=("id",), permission=EXPORT)
+
+DONATION_REGISTER = Register(
+    title="捐赠（资金到账）登记簿",
+    filename="捐赠登记簿",
+    columns=[
+        Column("来源编号", "number", 24),
+        Column("到账日期", "received_on", 11, kind="date"),
+        Column("捐赠/拨款单位或个人", "donor", 26),
+        Column("资金性质", "kind", 16, labels=dict(FundSource.Kind.choices)),
+        Column("金额（元）", "amount", 13, kind="money", total=True),
+        Column("限定用途", "restriction", 22,
+               transform=lambda value: "、".join(dict(ReliefType.choices).get(t, t) for t in value) if value else "不限"),
+        Column("接收单位", "org_unit__name", 22),
+        Column("说明", "note", 26),
+        Column("登记人", "created_by__full_name", 12),
+    ],
+)
+
+DONATION_EXPORT = ExportSource("funds.sources", DONATION_REGISTER, lambda: FundSource.objects.all(), SourceFilter,
+                               ordering=("received_on", "id"), permission=EXPORT)
 
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"

@@ -27,7 +27,7 @@ from servicecenter.steps import Step, StepPage
 from . import forms, registers, services
 from .filters import GrantFilter, LedgerFilter, SourceFilter
 from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType
-from .workflow import APPLY, GRANT_FLOW, MANAGE
+from .workflow import APPLY, GRANT_FLOW, MANAGE, PAY
 
 GRANT_RELATED = ("person", "org_unit", "applied_by", "verified_by", "approved_by", "paid_by", "account__source",
                  "account__org_unit", "hold", "paid_entry")
@@ -45,7 +45,8 @@ def grant_list(request: StaffRequest) -> HttpResponse:
     page = list_page(request, filterset.qs)
     return render(request, "funds/grant_list.html", {
         "filter": filterset, "page": page, "query": page.query, "here": "grants", "title": "救助登记簿",
-        "can_apply": can(request.user, APPLY), "can_export": can(request.user, registers.GRANT_EXPORT.permission)})
+        "can_apply": can(request.user, APPLY), "can_export": can(request.user, registers.GRANT_EXPORT.permission),
+        "can_pay": can(request.user, PAY)})
 
 
 @require_safe
@@ -78,6 +79,49 @@ def grant_new(request: StaffRequest) -> HttpResponse:
                    if (v := request.GET.get(k, "")) and v.isascii() and v.isalnum()}
         form = forms.GrantForm(user=user, initial=initial)
     return render(request, "funds/form.html", {"form": form, "title": "救助申请", "here": "new"})
+
+
+@require_safe
+def grant_print(request: StaffRequest, pk: int) -> HttpResponse:
+    """救助审批表: the grant with its verification, every approval level's opinion and the payment,
+    with space for the recipient's signature."""
+    grant = _grant(request, pk)
+    prior = services.prior_grants(household=grant.household, relief_type=grant.relief_type, period=grant.period,
+                                  exclude=grant.pk)
+    return print_record(request, record=grant, template="funds/print_grant.html", title="救助审批表",
+                        context={"grant": grant, "prior": prior, "today": timezone.localdate(),
+                                 "approvals": list(approvals.history(grant).select_related("org_unit", "decided_by")),
+                                 "amount_words": registers.amount_in_words(grant.amount)},
+                        filename=f"救助审批表-{grant.number}.pdf")
+
+
+PAYMENT_LIST_LIMIT = 2000
+
+
+@require_safe
+def payment_list(request: StaffRequest) -> HttpResponse:
+    """救助金发放清单 (PDF): the approved and paid grants of the grant list's filter, with a signature
+    column — what the cashier has signed at the counter."""
+    from servicecenter import audit
+    from servicecenter.pdf import pdf_response
+
+    user = request.user
+    require(user, PAY)
+    qs = visible(Grant.objects.select_related("person", "org_unit"), user).filter(
+        status__in=[Grant.Status.APPROVED, Grant.Status.PAID])
+    filterset = GrantFilter(request.GET or None, queryset=qs, user=user)
+    rows = list(filterset.qs.order_by("org_unit__path", "id")[:PAYMENT_LIST_LIMIT + 1])
+    truncated = len(rows) > PAYMENT_LIST_LIMIT
+    rows = rows[:PAYMENT_LIST_LIMIT]
+    total = sum((g.amount for g in rows), Decimal("0.00"))
+    response = pdf_response("funds/print_payment_list.html", {
+        "rows": rows, "truncated": truncated, "total": total, "total_words": registers.amount_in_words(total),
+        "unit": user.org_unit, "user": user, "today": timezone.localdate(),
+        "period": f"截至{timezone.localdate():%Y-%m-%d}"}, "救助金发放清单.pdf", request)
+    if response.status_code == 200:
+        audit.record(audit.Event.PRINT, request=request, action="funds.print_payment_list", detail="救助金发放清单",
+                     new={"rows": len(rows), "total": str(total)})
+    return response
 
 
 def _grant(request: StaffRequest, pk: int) -> Grant:
@@ -135,7 +179,8 @@ def source_list(request: StaffRequest) -> HttpResponse:
     filterset = SourceFilter(request.GET or None, queryset=qs, user=request.user)
     page = list_page(request, filterset.qs)
     return render(request, "funds/source_list.html", {
-        "filter": filterset, "page": page, "query": page.query, "here": "sources", "can_manage": can(request.user, MANAGE)})
+        "filter": filterset, "page": page, "query": page.query, "here": "sources", "can_manage": can(request.user, MANAGE),
+        "can_export": can(request.user, registers.DONATION_EXPORT.permission)})
 
 
 def source_new(request: StaffRequest) -> HttpResponse:
@@ -159,6 +204,12 @@ def source_new(request: StaffRequest) -> HttpResponse:
     else:
         form = forms.SourceForm(user=user)
     return render(request, "funds/form.html", {"form": form, "title": "资金到账登记", "here": "sources"})
+
+
+@require_safe
+def source_export(request: StaffRequest) -> HttpResponse | FileResponse:
+    require(request.user, registers.DONATION_EXPORT.permission)
+    return export_or_enqueue(request, registers.DONATION_EXPORT, period=f"截至{timezone.localdate():%Y-%m-%d}")
 
 
 @require_safe

@@ -6,15 +6,18 @@ from typing import Any
 
 import django_filters as df
 from django.db.models import QuerySet
+from django.utils import timezone
 
+from servicecenter import registry
 from servicecenter.filters import ScopedFilterSet, UnitFilter
 from servicecenter.models import OrgUnit, Person
 from servicecenter.people import person_search
 
 from . import codes
 from .models import HardshipFile
-from .selectors import recheck_due_q, stale_q
+from .selectors import not_helped_in, recheck_due_q, stale_q
 
+HELP_CHOICES = [("none", "本年度未帮扶过"), ("some", "本年度已获帮扶")]
 RECHECK_CHOICES = [("due", "复核到期（含情况变化）"), ("stale", "一年未改（超过一年未复核）")]
 
 
@@ -58,6 +61,7 @@ class RosterFilter(_FileFilter):
     """困难职工花名册: the archived files (the base queryset is already 在档 only)."""
 
     recheck = df.ChoiceFilter(label="复核", choices=RECHECK_CHOICES, method="filter_recheck", empty_label="全部")
+    helped = df.ChoiceFilter(label="帮扶", choices=HELP_CHOICES, method="filter_helped", empty_label="全部")
     ordering = df.OrderingFilter(
         label="排序", fields=(("id", "id"), ("recheck_due", "due"), ("income_per_head", "income")),
         field_labels={"id": "登记先后", "recheck_due": "复核到期日", "income_per_head": "人均月收入"},
@@ -65,3 +69,13 @@ class RosterFilter(_FileFilter):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
+        if not registry.help_sources():  # no service gives help: nothing to filter by
+            self.filters.pop("helped")
+
+    def filter_helped(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        unhelped = not_helped_in(qs, timezone.localdate().year)
+        if value == "none":
+            return unhelped
+        if value == "some":
+            return qs.exclude(pk__in=unhelped.values("pk"))
+        return qs

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from servicecenter import access, clocks
+from servicecenter import access, assistance, clocks
 from servicecenter.access import visible
 from servicecenter.models import OrgUnit, User
 from servicecenter.parameters import SPECS, values_in_force
@@ -212,3 +212,20 @@ def archived_without_help(files: QuerySet[HardshipFile], helped_file_ids: QueryS
     else:
         helped = [i for i in helped if i is not None]
     return files.filter(status=S.ARCHIVED).exclude(pk__in=helped)
+
+
+def help_this_year(file: HardshipFile, members: Iterable[Member], user: Any,
+                   year: int | None = None) -> list[assistance.HelpRecord]:
+    """本年度帮扶情况: the help the household's people (the applicant and every member with a
+    person record) received this year, from whichever service gives help (``servicecenter.assistance``)."""
+    people = {file.applicant_id, *(m.person_id for m in members if m.person_id)}
+    return assistance.help_received(people, year or timezone.localdate().year, user)
+
+
+def not_helped_in(files: QuerySet[HardshipFile], year: int) -> QuerySet[HardshipFile]:
+    """未帮扶过: the archived files of ``files`` none of whose people (applicant or member) received
+    help in ``year``, as the services that give help say (subqueries: no ids read into Python)."""
+    out = files.filter(status=S.ARCHIVED)
+    for helped in assistance.helped_people(year):
+        out = out.exclude(applicant_id__in=helped).exclude(members__person_id__in=helped)
+    return out

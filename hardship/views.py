@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from servicecenter import approvals, audit, clocks
+from servicecenter import approvals, audit, clocks, registry
 from servicecenter.access import Action, can, get_visible_or_404, require, visible
 from servicecenter.attachments import attachment_panel
 from servicecenter.exportjobs import export_or_enqueue
@@ -239,6 +239,7 @@ def _detail_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = 
         "notice": clocks.view(selectors.NOTICE_CLOCK.read(file), timezone.localdate())
         if file.notice_started_on else None,
         "open_objections": sum(o.is_open for o in objections), "evidence": _evidence(attachments["attachments"]),
+        "help": selectors.help_this_year(file, members, user), "help_known": bool(registry.help_sources()),
         "evidence_kinds": codes.Evidence.choices, "can_edit": FILE_FLOW.refusal(file, user, "edit") is None
         and can(user, HANDLE, file),
         **attachments, "panels": panels, "bound": next(iter(bound or {}), ""),

@@ -28,6 +28,7 @@ from .permissions import Action, Permission
 
 if TYPE_CHECKING:
     from .approvals import ApprovalKind
+    from .assistance import HelpSource
     from .attachments import AttachmentTarget
     from .clocks import ClockSpec
     from .exportjobs import ExportSource
@@ -169,6 +170,8 @@ class ServiceApp:
     # What this app's records say a person qualifies as (an active hardship file → 困难职工):
     # qualifications.py.
     qualifications: Callable[[Person, datetime.date], Iterable[Qualification]] | None = None
+    # The help (money, goods) this app's records say people received in a year: assistance.py.
+    help_given: HelpSource | None = None
 
     @property
     def prefix(self) -> str:
@@ -315,6 +318,10 @@ def referral_targets() -> list[ReferralTarget]:
 
 def qualification_providers() -> list[Callable[[Person, datetime.date], Iterable[Qualification]]]:
     return [app.qualifications for app in service_apps() if app.qualifications is not None]
+
+
+def help_sources() -> list[HelpSource]:
+    return [app.help_given for app in service_apps() if app.help_given is not None]
 
 
 def figure_apps() -> list[ServiceApp]:

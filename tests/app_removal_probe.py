@@ -27,8 +27,17 @@ out: dict = {"apps": [a.label for a in registry.service_apps()], "pages": {}}
 person = Person.objects.order_by("pk").first()
 for username in ("s11_clerk", "d1_sup"):
     client = Client()
-    client.force_login(User.objects.get(username=username))
-    for url in ("/", "/inbox/", f"/people/{person.pk}/", "/people/", "/reports/"):
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    urls = ["/", "/inbox/", f"/people/{person.pk}/", "/people/", "/reports/"]
+    if "hardship" in out["apps"]:
+        from django.apps import apps
+
+        from servicecenter.access import visible
+
+        files = apps.get_model("hardship", "HardshipFile").objects.filter(status="archived")
+        urls += [f"/hardship/{visible(files, user).order_by('pk').first().pk}/", "/hardship/roster/"]
+    for url in urls:
         response = client.get(url)
         out["pages"][f"{username} {url}"] = {"status": response.status_code,
                                              "body": response.content.decode(errors="replace")}

@@ -86,3 +86,8 @@ def test_an_app_missing_from_installed_apps_disappears_without_an_error(app, tmp
     for where, page in out["pages"].items():
         assert page["status"] == 200, where
         assert name not in page["body"], where
+    # The hardship file page asks "help this year" of whichever service gives help (funds).
+    help_pages = [p["body"] for where, p in out["pages"].items() if where.startswith("d1_sup /hardship/")]
+    assert len(help_pages) == (0 if app == "hardship" else 2)
+    for body in help_pages:
+        assert ("本年度帮扶情况" in body or "本年度未帮扶过" in body) == (app != "funds")

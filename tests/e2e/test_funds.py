@@ -83,6 +83,11 @@ def test_living_relief_from_application_to_payment(page, login, new_page, users,
     expect(error).to_contain_text("2000.00 元")
     expect(page.get_by_label("金额（元）")).to_have_value("1000")
 
+    # The household's hardship file shows the help it received this year.
+    page.goto(f"/hardship/{file.pk}/")
+    expect(page.get_by_test_id("help-this-year")).to_contain_text(number)
+    expect(page.get_by_test_id("help-this-year")).to_contain_text("已发放")
+
     # --- 5. The grant register lists the first ---
     sup.goto("/funds/grants/?status=paid")
     expect(sup.get_by_test_id("grant-list")).to_contain_text(number)

@@ -96,15 +96,17 @@ def test_the_file_page_query_count_is_fixed(kit, client_for, django_assert_num_q
     # The request (session, user, roles, scope), the file with its relations, then one scope check
     # per step of the workflow (the kernel's ``available``: the record's own scope rule, one query
     # each), members, incomes, overrides, visits, objections, spot check, conflicts, attachments,
-    # the approvals with their people, the timeline. Fixed: nothing runs per member or per event.
-    with django_assert_num_queries(32):
+    # the approvals with their people, the timeline, this year's help (the grants and the goods of
+    # the household's people: two queries, a third to check which grants the user may open when
+    # there are any). Fixed: nothing runs per member or per event.
+    with django_assert_num_queries(34):
         client.get(f"/hardship/{f.pk}/")
     # More members, incomes and events do not add queries.
     kit.visit(f)
     from hardship import services
 
     services.file_report_change(file=f, by=kit.worker, note="变化")
-    with django_assert_num_queries(32):
+    with django_assert_num_queries(34):
         client.get(f"/hardship/{f.pk}/")
 
 
