@@ -1,6 +1,6 @@
 """Demo data for 帮扶资金与物资 (fictitious, idempotent): two fund sources at 越城区 (a donation for
 every type and a central fund restricted to medical and education relief), one allocated down to
-a station, and grants in every state for the demo people — through the services, like a user."""
+a station, this year's budgets at the district, and grants in every state for the demo people — through the services, like a user."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from servicecenter import registry
 from servicecenter.models import OrgUnit, Person, User
@@ -42,6 +43,11 @@ def seed(run: registry.DemoRun) -> str:
         account = FundAccount.objects.get(source=donation, org_unit=district)
         services.allocation_make(by=users["d1_accountant"], account=account, to_unit=station, amount="20000.00",
                                  key=f"{KEY}-alloc", memo="下拨府山街道送温暖资金")
+        # This year's budgets at the district (the grants below reserve from them).
+        for relief_type, amount in ((ReliefType.EMERGENCY, "60000.00"), (ReliefType.LIVING, "120000.00"),
+                                    (ReliefType.HOLIDAY, "40000.00"), (ReliefType.MEDICAL, "80000.00")):
+            services.budget_set(by=users["d1_accountant"], org_unit=district, year=timezone.localdate().year,
+                                relief_type=relief_type, amount=amount)
     people = list(Person.objects.filter(org_unit__path__startswith=station.path).order_by("id")[:7])
     states = [Grant.Status.APPLIED, Grant.Status.VERIFIED, Grant.Status.APPROVED, Grant.Status.PAID,
               Grant.Status.PAID, Grant.Status.REJECTED, Grant.Status.CANCELLED]
