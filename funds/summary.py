@@ -28,10 +28,12 @@ from servicecenter.models import OrgUnit
 from servicecenter.registry import Figure, Section
 
 from .models import FundSource, Grant, ReliefType
-from .workflow import APPLY, APPROVAL, PAY
+from . import holds, year_close
+from .workflow import APPLY, APPROVAL, APPROVE, PAY
 
 S = Grant.Status
 SECTION_LIMIT = 20
+EXPIRING_DAYS = 7  # the dashboard's and the inbox's "holds expiring" window
 
 
 def person_section(person: Any, user: Any) -> Section:
@@ -51,9 +53,12 @@ def dashboard_section(user: Any) -> Section | None:
     year = str(timezone.localdate().year)
     to_pay = base.filter(status=S.APPROVED).aggregate(n=Count("id"), held=Sum("amount"))
     paid = base.filter(status=S.PAID, period=year).aggregate(n=Count("id"), amount=Sum("amount"))
+    expiring = holds.expiring_soon(base, EXPIRING_DAYS).aggregate(n=Count("id"), held=Sum("amount"))  # type: ignore[attr-defined]
     return Section(title="帮扶资金与物资", template="funds/dashboard_section.html", url="/funds/", context={
         "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": to_pay["held"] or Decimal("0.00"),
-        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00")})
+        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00"),
+        "expiring": expiring["n"], "expiring_held": expiring["held"] or Decimal("0.00"), "expiring_days": EXPIRING_DAYS,
+        "budgets": year_close.budget_use(user, int(year), limit=SECTION_LIMIT)})
 
 
 def inbox_items(user: Any) -> list[InboxItem]:
@@ -68,12 +73,21 @@ def inbox_items(user: Any) -> list[InboxItem]:
             items.append(InboxItem(kind="救助申请待核实", title=str(g), url=g.get_absolute_url(), record=g,
                                    since=timezone.make_aware(datetime.datetime.combine(g.applied_on, datetime.time(9))),
                                    unit=str(g.org_unit), app="帮扶资金与物资"))
+    soon = timezone.localdate() + datetime.timedelta(days=EXPIRING_DAYS)
     if role_allows(user, PAY):
         for g in base.filter(status=S.APPROVED).order_by("approved_on", "id")[:100]:
             assert g.approved_on is not None
             items.append(InboxItem(kind="救助待发放", title=str(g), url=g.get_absolute_url(), record=g,
                                    since=timezone.make_aware(datetime.datetime.combine(g.approved_on, datetime.time(9))),
+                                   due=g.hold_expires_on, urgent=bool(g.hold_expires_on and g.hold_expires_on < soon),
                                    unit=str(g.org_unit), app="帮扶资金与物资"))
+    if role_allows(user, APPROVE):  # the approver: holds about to lapse (or lapsed, not yet released)
+        for g in (base.filter(status=S.APPROVED, hold_expires_on__lt=soon).filter(access.leads_q(user, APPROVE))
+                  .order_by("hold_expires_on", "id")[:100]):
+            assert g.approved_on is not None
+            items.append(InboxItem(kind="救助冻结即将到期", title=str(g), url=g.get_absolute_url(), record=g,
+                                   since=timezone.make_aware(datetime.datetime.combine(g.approved_on, datetime.time(9))),
+                                   due=g.hold_expires_on, unit=str(g.org_unit), app="帮扶资金与物资"))
     return items
 
 
