@@ -446,10 +446,10 @@ class YearClose(models.Model):
     def __str__(self) -> str:
         return f"{self.org_unit} {self.year}年度结账"
 
-    def get_absolute_url(self) -> str:
-        return reverse("funds:year_closes") + f"?year={self.year}"
-
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
             raise ValueError("年度结账数据已冻结，不能修改。")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("funds:year_closes")

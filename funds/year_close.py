@@ -70,28 +70,32 @@ def _bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
 
 
 def compute(unit: OrgUnit, year: int) -> dict[str, Any]:
-    """The year's figures of ``unit`` and everything below it (five queries)."""
+    """The year's figures of ``unit`` and everything below it (six queries)."""
     sub = Q(org_unit__path__startswith=unit.path)
     start, end = _bounds(year)
-    kinds = {r["kind"]: r for r in FundSource.objects.filter(sub, received_on__year=year).values("kind")
-             .annotate(n=Count("id"), amount=Sum("amount")).order_by()}
-    received = {k: {"label": str(label), "count": kinds.get(k, {}).get("n", 0),
-                    "amount": (kinds.get(k, {}).get("amount") or ZERO).quantize(Decimal("0.01"))}
-                for k, label in FundSource.Kind.choices}
+    cent = Decimal("0.01")
+    kinds: dict[str, dict[str, Any]] = {
+        r["kind"]: dict(r) for r in FundSource.objects.filter(sub, received_on__year=year).values("kind")
+        .annotate(n=Count("id"), amount=Sum("amount")).order_by()}
+    received: dict[str, dict[str, Any]] = {
+        k: {"label": str(label), "count": kinds.get(k, {}).get("n", 0),
+            "amount": (kinds.get(k, {}).get("amount") or ZERO).quantize(cent)}
+        for k, label in FundSource.Kind.choices}
     paid = Grant.objects.filter(sub, status=Grant.Status.PAID, paid_on__year=year)
-    rows = {r["relief_type"]: r for r in paid.values("relief_type")
-            .annotate(n=Count("id"), households=Count("household", distinct=True), amount=Sum("amount")).order_by()}
-    grants = {t: {"label": str(label), "count": rows.get(t, {}).get("n", 0),
-                  "households": rows.get(t, {}).get("households", 0),
-                  "amount": (rows.get(t, {}).get("amount") or ZERO).quantize(Decimal("0.01"))}
-              for t, label in ReliefType.choices}
+    rows: dict[str, dict[str, Any]] = {
+        r["relief_type"]: dict(r) for r in paid.values("relief_type")
+        .annotate(n=Count("id"), households=Count("household", distinct=True), amount=Sum("amount")).order_by()}
+    grants: dict[str, dict[str, Any]] = {
+        t: {"label": str(label), "count": rows.get(t, {}).get("n", 0), "households": rows.get(t, {}).get("households", 0),
+            "amount": (rows.get(t, {}).get("amount") or ZERO).quantize(cent)}
+        for t, label in ReliefType.choices}
     households = paid.aggregate(n=Count("household", distinct=True))["n"]
     alloc = dict(LedgerEntry.objects.filter(sub, kind__in=[K.ALLOCATION_OUT, K.ALLOCATION_IN], at__gte=start,
                                             at__lt=end).values_list("kind").annotate(s=Sum("balance_delta"))
                  .values_list("kind", "s").order_by())
     sums = {r["account_id"]: r for r in LedgerEntry.objects.filter(sub, at__lt=end).values("account_id")
             .annotate(b=Sum("balance_delta"), h=Sum("held_delta")).order_by()}
-    accounts = [{"account": a.pk, "unit": a.org_unit.code, "unit_name": a.org_unit.name, "source": a.source.number,
+    accounts: list[dict[str, Any]] = [{"account": a.pk, "unit": a.org_unit.code, "unit_name": a.org_unit.name, "source": a.source.number,
                  "kind": a.source.get_kind_display(), "balance": yuan(sums[a.pk]["b"]), "held": yuan(sums[a.pk]["h"])}
                 for a in FundAccount.objects.filter(sub, pk__in=list(sums)).select_related("org_unit", "source")
                 .order_by("org_unit__path", "id")]

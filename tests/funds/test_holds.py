@@ -222,3 +222,25 @@ def test_paying_and_expiring_at_once_does_one_or_the_other(users, units):
         account = FundAccount.objects.get(pk=grants.account.pk)
         assert ledger.ledger_sum(account) == (account.balance, account.held)
         assert account.entries.filter(settles=g.hold).count() == 1
+
+
+def test_budget_execution_is_a_monthly_rate_by_the_budgets_unit(grants, units):
+    from servicecenter import figures
+    from servicecenter.figures import Period, UnitTree
+
+    services.budget_set(by=grants.users["d1_accountant"], org_unit=units["330602"], year=today().year,
+                        relief_type=ReliefType.EMERGENCY, amount="8000")
+    grants.make(S.PAID, amount="1000")  # within the district's budget (the account is the district's)
+    grants.make(S.APPROVED, amount="3000")  # reserved, not paid: not executed
+    month = Period.containing(today())
+    district = figures.compute(units["330602"], month)["funds"]
+    assert (district["budget_spent"], district["budget_amount"], district["budget_rate"]) == (
+        D("1000.00"), D("8000.00"), D("12.5"))
+    station = figures.compute(units["330602001"], month)["funds"]
+    assert station["budget_amount"] == 0 and station["budget_rate"] is None  # the budget is the district's
+    city = figures.compute(units["330600"], Period.whole_year(today().year))["funds"]
+    assert city["budget_rate"] == D("12.5")
+    tree = UnitTree(units["330600"])
+    table = figures.table(tree, tree.units(), [month, Period.whole_year(today().year)])
+    for unit in tree.units():
+        assert table[(unit.pk, 0)]["funds"] == figures.compute(unit, month)["funds"], unit.code
