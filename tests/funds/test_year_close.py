@@ -123,6 +123,7 @@ def test_bad_years_are_refused_at_the_field(grants, year, message):
         close(grants, year=year)
     assert message in caught.value.message_dict["year"][0]
     assert not YearClose.objects.exists()
+    assert AuditEvent.objects.filter(action="funds.year_close.refused", outcome="denied").exists()
 
 
 def test_a_year_is_closed_once_also_below_a_closed_unit(grants):
