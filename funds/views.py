@@ -25,7 +25,7 @@ from servicecenter.pdf import print_record
 from servicecenter.steps import Step, StepPage
 
 from . import forms, holds, registers, services
-from .filters import GrantFilter, LedgerFilter, SourceFilter
+from .filters import GrantFilter, LedgerFilter, SourceFilter, YearCloseFilter
 from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType, YearClose
 from .workflow import APPLY, GRANT_FLOW, MANAGE
 
@@ -349,7 +349,8 @@ def year_close_list(request: StaffRequest) -> HttpResponse:
     elif can(user, MANAGE):
         form = forms.YearCloseForm(user=user)
     qs = visible(YearClose.objects.select_related("org_unit", "closed_by"), user)
-    page = list_page(request, qs, ["-id"])
+    filterset = YearCloseFilter(request.GET or None, queryset=qs, user=user)
+    page = list_page(request, filterset.qs, ["-id"])
     rows = [(yc, year_close.verify(yc)) for yc in page.items]
-    return render(request, "funds/year_close_list.html", {"page": page, "query": page.query, "form": form,
-                                                          "rows": rows, "here": "year_closes"})
+    return render(request, "funds/year_close_list.html", {"filter": filterset, "page": page, "query": page.query,
+                                                          "form": form, "rows": rows, "here": "year_closes"})

@@ -167,6 +167,9 @@ def test_the_page_closes_a_year_lists_it_and_verifies(grants, client_for):
     assert client_for("d1_sup").post("/funds/year-close/", {"org_unit": grants.units["330602"].pk,
                                                              "year": LAST - 1}).status_code == 403
     assert YearClose.objects.count() == 1
+    assert yc.sha256 in client.get(f"/funds/year-close/?year={LAST}").content.decode()
+    assert yc.sha256 not in client.get(f"/funds/year-close/?year={LAST - 1}").content.decode()
+    assert client.get("/funds/year-close/?year=abc").status_code == 200  # bad filter input: no 500
     # Another district's supervisor does not see it.
     other = client_for("d2_sup").get("/funds/year-close/").content.decode()
     assert yc.sha256 not in other and "尚无年度结账" in other
@@ -184,4 +187,4 @@ def test_the_list_page_query_count_does_not_grow_with_the_rows(grants, client_fo
         client.get("/funds/year-close/")
 
 
-QUERIES = 7  # session, user, roles, the user's unit twice, the page of closes (with units and users), the form's units
+QUERIES = 8  # session, user, roles, the user's unit twice, the filter's and the form's units, the page of closes
