@@ -28,6 +28,8 @@ PERMISSIONS = (
 # whether a household may have only one such grant a year (DOMAIN §7 [002]: living relief once a year).
 LIMITS = {ReliefType.LIVING: "5000", ReliefType.MEDICAL: "20000", ReliefType.EDUCATION: "5000",
           ReliefType.EMERGENCY: "10000", ReliefType.HOLIDAY: "2000", ReliefType.BATCH: "3000"}
+# The hardship file's grades (hardship.codes.Grade; named here, hardship may be absent).
+GRADES = {"hardship": "困难职工", "extreme": "特困职工"}
 REQUIRES_FILE = {ReliefType.LIVING, ReliefType.BATCH}
 ONCE_PER_YEAR = {ReliefType.LIVING}
 
@@ -39,6 +41,12 @@ PARAMETERS = (
     *(ParameterSpec(f"funds.once_per_year.{t.value}", f"{t.label}每户每年限一次", bool, t in ONCE_PER_YEAR,
                     source="DOMAIN §7 [002]（生活救助每年一次性救助，按户）") for t in ReliefType),
     ParameterSpec("funds.medical_receipts_required", "医疗救助须核验原始票据", bool, True, source="DOMAIN §7 [002]"),
+    # Per hardship grade (the file's 困难类别); 0: not set, the type's limit applies (funds/holds.py).
+    *(ParameterSpec(f"funds.limit.{t.value}.{grade}", f"{glabel}{t.label}每次最高金额（0 为按类型限额）", Decimal,
+                    Decimal("0"), "元", per_year=True, source="issue 12（按困难类别的限额）", minimum=0)
+      for t in ReliefType for grade, glabel in GRADES.items()),
+    ParameterSpec("funds.hold_days", "审批后未发放的冻结期限（逾期解冻）", int, 30, "天", source="issue 12（冻结到期解冻）",
+                  minimum=1),
     ParameterSpec("funds.approval_threshold", "救助金额超过此数须上一级审批", Decimal, Decimal("5000"), "元",
                   source="issue 12（审批层级）", minimum=1),
 )

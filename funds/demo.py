@@ -1,6 +1,7 @@
 """Demo data for 帮扶资金与物资 (fictitious, idempotent): two fund sources at 越城区 (a donation for
 every type and a central fund restricted to medical and education relief), one allocated down to
-a station, this year's budgets at the district, and grants in every state for the demo people — through the services, like a user."""
+a station, this year's budgets at the district, and grants in every state for the demo people —
+through the services, like a user; the approved one's hold lapses in three days."""
 
 from __future__ import annotations
 
@@ -78,5 +79,12 @@ def _grant(users: dict[str, Any], station: OrgUnit, person: Person, state: str, 
         return services.grant_reject(grant=g, by=users["d1_sup"], reason="已获其他救助（演示）")
     services.grant_approve(grant=g, by=users["d1_sup"], account=account, opinion="同意。")
     if state == Grant.Status.APPROVED:
+        # Approved 27 days ago and not yet paid: its hold lapses in 3 days (the dashboard's and the
+        # inbox's "holds expiring"; funds_expire_holds releases it after that).
+        import datetime
+
+        today = datetime.date.today()
+        Grant.objects.filter(pk=g.pk).update(approved_on=today - datetime.timedelta(days=27),
+                                             hold_expires_on=today + datetime.timedelta(days=3))
         return g
     return services.grant_pay(grant=g, by=users["d1_cashier"], key=uuid.uuid4().hex, method=Grant.Method.CASH)

@@ -9,7 +9,7 @@ from servicecenter.filters import ScopedFilterSet, UnitFilter
 from servicecenter.models import OrgUnit, Person
 from servicecenter.people import person_search
 
-from .models import FundSource, Grant, LedgerEntry, ReliefType
+from .models import FundSource, Grant, LedgerEntry, ReliefType, YearClose
 
 DATE_RANGE = df.widgets.DateRangeWidget(attrs={"type": "date"})
 
@@ -62,4 +62,13 @@ class LedgerFilter(ScopedFilterSet):
 
     class Meta:
         model = LedgerEntry
+        fields: list[str] = []
+
+
+class YearCloseFilter(ScopedFilterSet):
+    year = df.NumberFilter(label="年度", field_name="year")
+    org_unit = UnitFilter(label="单位", queryset=OrgUnit.objects.none(), empty_label="全部")
+
+    class Meta:
+        model = YearClose
         fields: list[str] = []

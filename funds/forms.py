@@ -168,3 +168,14 @@ class BudgetForm(_Plain):
         self.fields["org_unit"].queryset = assignable_units(user)  # type: ignore[attr-defined]
         self.fields["org_unit"].initial = user.org_unit_id
         self.fields["year"].initial = timezone.localdate().year
+
+
+class YearCloseForm(_Plain):
+    org_unit = UnitChoiceField(label="单位", queryset=OrgUnit.objects.none())
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = assignable_units(user)  # type: ignore[attr-defined]
+        self.fields["org_unit"].initial = user.org_unit_id
+        self.fields["year"].initial = timezone.localdate().year - 1

@@ -260,6 +260,9 @@ class Grant(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name="审批人")
     approved_on = models.DateField("审批日期", null=True, blank=True)
+    # Set at the final approval (funds.hold_days after it): unpaid after this day, the hold lapses
+    # (funds/holds.py, ``manage.py funds_expire_holds``).
+    hold_expires_on = models.DateField("冻结到期日", null=True, blank=True)
     hold = models.OneToOneField(LedgerEntry, models.PROTECT, null=True, blank=True, related_name="+",
                                 verbose_name="冻结分录")
     budget = models.ForeignKey("Budget", models.PROTECT, null=True, blank=True, related_name="grants",
@@ -291,7 +294,8 @@ class Grant(models.Model):
         ]
         indexes = [models.Index(fields=["org_unit", "status"], name="funds_grant_unit_status"),
                    models.Index(fields=["household", "relief_type", "period"], name="funds_grant_household"),
-                   models.Index(fields=["hardship_file_id"], name="funds_grant_file")]
+                   models.Index(fields=["hardship_file_id"], name="funds_grant_file"),
+                   models.Index(fields=["status", "hold_expires_on"], name="funds_grant_hold_expiry")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.person.name} {self.get_relief_type_display()}"
@@ -420,3 +424,32 @@ class Budget(models.Model):
     @property
     def left(self) -> Decimal:
         return yuan(self.amount_cents - self.committed_cents)
+
+
+class YearClose(models.Model):
+    """年度结账 (funds/year_close.py): a unit's figures for a year (its subtree), frozen as canonical
+    JSON with their SHA-256; afterwards nothing dated in that year may be recorded at or below the
+    unit. Never changed once written."""
+
+    org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="单位")
+    year = models.PositiveSmallIntegerField("年度")
+    figures = models.JSONField("冻结数据")
+    sha256 = models.CharField("数据校验码（SHA-256）", max_length=64)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="结账人")
+    closed_at = models.DateTimeField("结账时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度结账"
+        ordering = ["-year", "org_unit__path"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "year"], name="funds_year_close_once")]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit} {self.year}年度结账"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("年度结账数据已冻结，不能修改。")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return reverse("funds:year_closes")

@@ -27,7 +27,7 @@ from servicecenter.parameters import param
 from servicecenter.people import person_link
 from servicecenter.validators import mask_resident_id, normalise_resident_id, validate_resident_id
 
-from . import ledger
+from . import holds, ledger, year_close
 from .ledger import guarded
 from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType, cents
 from .workflow import APPLY, APPROVAL, GRANT_FLOW, MANAGE, PAY
@@ -81,6 +81,7 @@ def source_record(*, by: User, org_unit: OrgUnit, kind: str, donor: str, receive
     assert received_on is not None
     if received_on > _today():
         _fail("到账日期不能晚于今天。", "received_on")
+    year_close.refuse_if_closed(unit, received_on, "received_on", "资金到账")
     unknown = [t for t in restriction if t not in ReliefType.values]
     if unknown:
         _fail("限定用途只能选择列表中的救助类型。", "restriction")
@@ -206,8 +207,6 @@ def grant_apply(*, by: User, token: uuid.UUID, org_unit: OrgUnit, person: Person
     rules = type_rules(relief_type, unit, applied_on.year)
     label = ReliefType(relief_type).label
     amount = ledger.money(amount)
-    if amount > rules["limit"]:
-        _fail(f"{label}每次最多 {rules['limit']} 元。", "amount")
     reason = _required(reason, "reason", "申请理由")
     if rules["evidence"] and not evidence.strip():
         _fail("医疗救助须注明已核验的医疗费原始票据。", "evidence", "required")
@@ -220,6 +219,9 @@ def grant_apply(*, by: User, token: uuid.UUID, org_unit: OrgUnit, person: Person
         _fail(f"困难职工档案 {facts.label} 不在档（未审批建档或已脱困、注销）。", "hardship_file_id")
     if rules["requires_file"] and apps.is_installed("hardship") and facts is None:
         _fail(f"{label}须是在档困难职工：请填写其困难职工档案。", "hardship_file_id", "required")
+    limit = holds.limit_for(relief_type, unit, applied_on.year, facts.grade if facts else "")
+    if amount > limit.amount:
+        _fail(f"{limit.grade_label}{label}每次最多 {limit.amount} 元。", "amount")
     household = f"file:{facts.pk}" if facts else f"person:{person.pk}"
     period = str(applied_on.year)
     prior = prior_grants(household=household, relief_type=relief_type, period=period)
@@ -310,8 +312,9 @@ def grant_approve(*, grant: Grant, by: User, account: FundAccount | None, opinio
                        voucher=f"funds.grant:{grant.pk}", memo=f"{grant.number} 审批冻结")
     grant.budget = _reserve_budget(grant, account.org_unit)
     grant.hold, grant.approved_by, grant.approved_on = hold, by, _today()
+    grant.hold_expires_on = holds.expiry_date(grant, grant.approved_on)
     GRANT_FLOW.advance(grant, by, step, update_fields=["account", "prior_confirm_reason", "hold", "approved_by",
-                                                       "approved_on", "budget"],
+                                                       "approved_on", "budget", "hold_expires_on"],
                        note=opinion + (f"（重复救助确认：{confirm_reason}）" if confirm_reason else ""),
                        data={"account": account.pk, "hold": hold.pk}, new={"hold": hold.pk},
                        audit_detail=grant.number)
@@ -348,6 +351,7 @@ def budget_set(*, by: User, org_unit: OrgUnit | None, year: int, relief_type: st
         _fail("请选择救助类型。", "relief_type")
     if not 2000 <= int(year) <= 2100:
         _fail("请填写年度，例如 2026。", "year")
+    year_close.refuse_if_closed(unit, int(year), "year", "预算")
     c = cents(ledger.money(amount))
     budget, created = Budget.objects.select_for_update().get_or_create(
         org_unit=unit, year=year, relief_type=relief_type, defaults={"amount_cents": c})
@@ -417,6 +421,9 @@ def grant_pay(*, grant: Grant, by: User, key: Any, method: str, paid_on: datetim
     paid_on = paid_on or _today()
     if paid_on > _today():
         _fail("发放日期不能晚于今天。", "paid_on")
+    assert grant.account is not None
+    for unit in (grant.org_unit, grant.account.org_unit):
+        year_close.refuse_if_closed(unit, paid_on, "paid_on", "救助发放")
     masked = ""
     if by_proxy:
         proxy_name = _required(proxy_name, "proxy_name", "代领人姓名")

@@ -7,7 +7,8 @@
 - ``inbox_items``: applications to verify (the counter), approved grants to pay (the cashier);
   approvals come from the kernel;
 - ``FIGURES`` / ``monthly_figures`` / ``figure_table``: grants paid and their amount by type, the
-  households helped (distinct), donations received.
+  households helped (distinct), donations received, budget execution (paid within a budget ÷ the
+  year's budgets, a rate).
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from servicecenter.inbox import InboxItem
 from servicecenter.models import OrgUnit
 from servicecenter.registry import Figure, Section
 
-from .models import FundSource, Grant, ReliefType
-from .workflow import APPLY, APPROVAL, PAY
+from . import holds, year_close
+from .models import Budget, FundSource, Grant, ReliefType, yuan
+from .workflow import APPLY, APPROVAL, APPROVE, PAY
 
 S = Grant.Status
 SECTION_LIMIT = 20
+EXPIRING_DAYS = 7  # the dashboard's and the inbox's "holds expiring" window
 
 
 def person_section(person: Any, user: Any) -> Section:
@@ -51,9 +54,12 @@ def dashboard_section(user: Any) -> Section | None:
     year = str(timezone.localdate().year)
     to_pay = base.filter(status=S.APPROVED).aggregate(n=Count("id"), held=Sum("amount"))
     paid = base.filter(status=S.PAID, period=year).aggregate(n=Count("id"), amount=Sum("amount"))
+    expiring = holds.expiring_soon(base, EXPIRING_DAYS).aggregate(n=Count("id"), held=Sum("amount"))  # type: ignore[attr-defined]
     return Section(title="帮扶资金与物资", template="funds/dashboard_section.html", url="/funds/", context={
         "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": to_pay["held"] or Decimal("0.00"),
-        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00")})
+        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00"),
+        "expiring": expiring["n"], "expiring_held": expiring["held"] or Decimal("0.00"), "expiring_days": EXPIRING_DAYS,
+        "budgets": year_close.budget_use(user, int(year), limit=SECTION_LIMIT)})
 
 
 def inbox_items(user: Any) -> list[InboxItem]:
@@ -68,12 +74,21 @@ def inbox_items(user: Any) -> list[InboxItem]:
             items.append(InboxItem(kind="救助申请待核实", title=str(g), url=g.get_absolute_url(), record=g,
                                    since=timezone.make_aware(datetime.datetime.combine(g.applied_on, datetime.time(9))),
                                    unit=str(g.org_unit), app="帮扶资金与物资"))
+    soon = timezone.localdate() + datetime.timedelta(days=EXPIRING_DAYS)
     if role_allows(user, PAY):
         for g in base.filter(status=S.APPROVED).order_by("approved_on", "id")[:100]:
             assert g.approved_on is not None
             items.append(InboxItem(kind="救助待发放", title=str(g), url=g.get_absolute_url(), record=g,
                                    since=timezone.make_aware(datetime.datetime.combine(g.approved_on, datetime.time(9))),
+                                   due=g.hold_expires_on, urgent=bool(g.hold_expires_on and g.hold_expires_on < soon),
                                    unit=str(g.org_unit), app="帮扶资金与物资"))
+    if role_allows(user, APPROVE):  # the approver: holds about to lapse (or lapsed, not yet released)
+        for g in (base.filter(status=S.APPROVED, hold_expires_on__lt=soon).filter(access.leads_q(user, APPROVE))
+                  .order_by("hold_expires_on", "id")[:100]):
+            assert g.approved_on is not None
+            items.append(InboxItem(kind="救助冻结即将到期", title=str(g), url=g.get_absolute_url(), record=g,
+                                   since=timezone.make_aware(datetime.datetime.combine(g.approved_on, datetime.time(9))),
+                                   due=g.hold_expires_on, unit=str(g.org_unit), app="帮扶资金与物资"))
     return items
 
 
@@ -86,6 +101,11 @@ FIGURES = (
     Figure("households_helped", "救助户数", counts_by="发放日期", kind="distinct", unit="户",
            note="当月获发放救助的户（困难职工档案或个人），按户去重"),
     Figure("donations", "接收资金", counts_by="到账日期", unit="元", note="当月到账的各类资金来源金额"),
+    Figure("budget_spent", "预算内发放金额", counts_by="发放日期", unit="元",
+           note="当期发放、占用年度预算的救助金额，计入预算所属单位"),
+    Figure("budget_amount", "年度预算", counts_by="预算年度", unit="元", note="当期所在年度各类救助预算之和"),
+    Figure("budget_rate", "预算执行率", kind="rate", unit="%", numerator="budget_spent", denominator="budget_amount",
+           note="预算内发放金额 ÷ 年度预算"),
 )
 
 
@@ -99,9 +119,14 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
     totals = grants.aggregate(n=Count("id"), amount=Sum("amount"), households=Count("household", distinct=True))
     donations = FundSource.objects.filter(org_unit__path__startswith=unit.path, received_on__gte=first,
                                           received_on__lte=last).aggregate(s=Sum("amount"))["s"]
+    spent = Grant.objects.filter(budget__org_unit__path__startswith=unit.path).filter(
+        _paid_in(first, last)).aggregate(s=Sum("amount"))["s"]
+    budget = Budget.objects.filter(org_unit__path__startswith=unit.path, year=last.year).aggregate(
+        s=Sum("amount_cents"))["s"]
     return {"grants_paid": totals["n"], **{f"paid_{t.value}": by_type.get(t.value, 0) for t in ReliefType},
             "amount_paid": totals["amount"] or Decimal("0.00"), "households_helped": totals["households"],
-            "donations": donations or Decimal("0.00")}
+            "donations": donations or Decimal("0.00"), "budget_spent": spent or Decimal("0.00"),
+            "budget_amount": yuan(budget)}
 
 
 def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
@@ -116,7 +141,14 @@ def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Per
         distinct={"households_helped": Count("household", distinct=True)})
     tabulate(FundSource.objects.all(), tree, units, periods, into=out, date_field="received_on",
              additive={"donations": Sum("amount")})
+    # Budget execution: the paid grants that used a budget, by the budget's unit; the budgets of
+    # the period's year (one query for all periods).
+    tabulate(paid.filter(budget__isnull=False), tree, units, periods, into=out, unit_field="budget__org_unit",
+             date_field="paid_on", additive={"budget_spent": Sum("amount")})
+    tabulate(Budget.objects.all(), tree, units, periods, into=out,
+             at_end={"budget_amount": lambda p: Sum("amount_cents", filter=Q(year=p.last.year))})
     for values in out.values():
-        for code in ("amount_paid", "donations"):
+        for code in ("amount_paid", "donations", "budget_spent"):
             values[code] = values.get(code) or Decimal("0.00")
+        values["budget_amount"] = yuan(values.get("budget_amount"))
     return out

@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/<int:pk>/", views.account_detail, name="account"),
     path("accounts/<int:pk>/allocate/", views.account_allocate, name="account_allocate"),
     path("budgets/", views.budget_list, name="budgets"),
+    path("year-close/", views.year_close_list, name="year_closes"),
     path("announcement.pdf", views.announcement, name="announcement"),
     path("ledger/", views.ledger_list, name="ledger"),
     path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),

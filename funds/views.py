@@ -24,9 +24,9 @@ from servicecenter.listing import list_page
 from servicecenter.pdf import print_record
 from servicecenter.steps import Step, StepPage
 
-from . import forms, registers, services
-from .filters import GrantFilter, LedgerFilter, SourceFilter
-from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType
+from . import forms, holds, registers, services
+from .filters import GrantFilter, LedgerFilter, SourceFilter, YearCloseFilter
+from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType, YearClose
 from .workflow import APPLY, GRANT_FLOW, MANAGE, PAY
 
 GRANT_RELATED = ("person", "org_unit", "applied_by", "verified_by", "approved_by", "paid_by", "account__source",
@@ -145,6 +145,7 @@ STEPS: dict[str, Step] = {
     "cancel": Step(forms.ReasonForm, _run(services.grant_cancel), "已撤销申请。"),
     "revoke": Step(forms.ReasonForm, _run(services.grant_revoke), "已撤销审批，冻结资金已解冻。"),
     "pay": Step(forms.PayForm, _pay, "已发放。"),
+    "expire": Step(forms.StepForm, lambda g, u, form: holds.grant_expire(grant=g, by=u), "已逾期解冻。"),
 }
 
 PAGE = StepPage(
@@ -374,3 +375,33 @@ def announcement(request: StaffRequest) -> HttpResponse:
         audit.record(audit.Event.PRINT, request=request, action="funds.print_announcement",
                      detail=f"{year}年帮扶资金使用公告", new={"year": year, "recipients": len(recipients)})
     return response
+
+
+def year_close_list(request: StaffRequest) -> HttpResponse:
+    """年度结账: the closes in scope (unit, year, by, at, hash, whether it still verifies, the frozen
+    figures); the accountant closes an ended year here (POST)."""
+    from . import year_close
+
+    user = request.user
+    require(user, Action.VIEW)
+    form = None
+    if request.method == "POST":
+        require(user, MANAGE)
+        form = forms.YearCloseForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                yc = year_close.year_close(by=user, org_unit=form.cleaned_data["org_unit"],
+                                           year=form.cleaned_data["year"])
+            except ValidationError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已完成{yc}，校验码 {yc.sha256[:16]}…")
+                return redirect("funds:year_closes")
+    elif can(user, MANAGE):
+        form = forms.YearCloseForm(user=user)
+    qs = visible(YearClose.objects.select_related("org_unit", "closed_by"), user)
+    filterset = YearCloseFilter(request.GET or None, queryset=qs, user=user)
+    page = list_page(request, filterset.qs, ["-id"])
+    rows = [(yc, year_close.verify(yc)) for yc in page.items]
+    return render(request, "funds/year_close_list.html", {"filter": filterset, "page": page, "query": page.query,
+                                                          "form": form, "rows": rows, "here": "year_closes"})

@@ -4,13 +4,16 @@ and ``tests/funds/test_workflow.py`` is generated from it.
 申请 APPLIED 待核实 → 核实 VERIFIED 待审批 (the approval request; above the unit's threshold the
 level above approves too) → 审批 APPROVED 待发放 (the fund account chosen, a hold placed on it) →
 发放 PAID 已发放 (the cashier pays the hold). Rejection (REJECTED) or cancellation (CANCELLED)
-releases the hold. Maker-checker: nobody who applied or verified approves; nobody who applied,
+releases the hold; so does expiry (``expire``: approved but not paid by ``hold_expires_on``).
+Maker-checker: nobody who applied or verified approves; nobody who applied,
 verified or approved pays.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils import timezone
 
 from servicecenter import access, approvals
 from servicecenter.workflow import Guard, Workflow, step
@@ -66,6 +69,11 @@ GRANT_FLOW = Workflow(Grant, S, [
          guards=[Guard(lambda g, user: access.leads(user, g.org_unit, APPROVE) or access.acts_for(
              user, g.account.org_unit_id if g.account_id else None),
              lambda g, user: f"由领导{g.org_unit}的审批人撤销。")]),
+    # The hold lapses (funds/holds.py; the daily funds_expire_holds): only after its last day.
+    step("expire", "逾期解冻", [S.APPROVED], S.CANCELLED, permission=APPROVE,
+         guards=[Guard(lambda g, user: g.hold_expires_on is not None and g.hold_expires_on < timezone.localdate(),
+                       lambda g, user: (f"冻结期限至 {g.hold_expires_on:%Y-%m-%d}，尚未逾期，不能逾期解冻。"
+                                        if g.hold_expires_on else "该救助没有冻结期限，不能逾期解冻。"))]),
     step("pay", "发放", [S.APPROVED], S.PAID, permission=PAY, guards=[NOT_INVOLVED],
          refusals={S.APPLIED: "救助尚未审批，不能发放。", S.VERIFIED: "救助尚未审批，不能发放。",
                    S.PAID: "该救助已发放，不能重复发放。", S.REJECTED: "该救助未获批准，不能发放。",

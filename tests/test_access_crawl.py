@@ -190,7 +190,7 @@ RULES: dict[str, Rule] = {
     "jobs:fair_detail": Rule("object", "jobs_fair"),
     "funds:landing": PAGE,
     **{f"funds:{name}": PAGE for name in ("grants", "grant_new", "grant_export", "sources", "source_new", "accounts",
-                                           "ledger", "ledger_export", "budgets",
+                                           "ledger", "ledger_export", "budgets", "year_closes",
                                            "announcement", "payment_list", "source_export")},
     "funds:grant": Rule("object", "funds_grant"),
     "funds:grant_print": Rule("object", "funds_grant"),

@@ -3,12 +3,13 @@ state, by a permitted user and by every role without the permission."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
 import pytest
 
-from funds import services
+from funds import holds, services
 from funds.models import Grant
 from funds.workflow import GRANT_FLOW
 from servicecenter.roles import Role
@@ -17,7 +18,7 @@ from tests.kernel import run_case, workflow_cases
 
 from .conftest import Grants
 
-DECIDERS = {"approve", "reject", "revoke"}
+DECIDERS = {"approve", "reject", "revoke", "expire"}
 
 
 class GrantAdapter:
@@ -33,7 +34,9 @@ class GrantAdapter:
         return self.g.make(state)
 
     def prepare(self, step: str, grant: Grant) -> None:
-        pass
+        if step == "expire":  # past its last day (the guard: not before)
+            Grant.objects.filter(pk=grant.pk).update(hold_expires_on=datetime.date.today() - datetime.timedelta(days=1))
+            grant.refresh_from_db()
 
     def actor(self, step: str, grant: Grant) -> Any:
         if step in DECIDERS:
@@ -51,6 +54,7 @@ class GrantAdapter:
             "cancel": lambda: services.grant_cancel(grant=grant, by=user, reason="申请人撤回"),
             "revoke": lambda: services.grant_revoke(grant=grant, by=user, reason="情况有变"),
             "pay": lambda: services.grant_pay(grant=grant, by=user, key=uuid.uuid4().hex, method=Grant.Method.CASH),
+            "expire": lambda: holds.grant_expire(grant=grant, by=user),
         }
         calls[step]()
 

@@ -228,16 +228,18 @@ def test_the_batched_table_agrees_with_the_per_unit_computation(everything, djan
     #   applied for + 1 agreed + 1 due + 1 execution recordings = 8;
     # - jobs: 1 seekers + 1 postings + 1 referrals + 1 enrolments + 1 completions = 5;
     # - hardship: 1 applications + 1 timeline events = 2;
-    # - funds: 1 paid grants + 4 distinct households (one per depth) + 1 money received = 6;
-    # plus, for all periods at once, petitions' 1 overdue-at-end and hardship's 1 month-end stock. The same for one unit and one month as for
+    # - funds: 1 paid grants + 4 distinct households (one per depth) + 1 money received + 1 paid
+    #   within a budget (by the budget's unit) = 7;
+    # plus, for all periods at once, petitions' 1 overdue-at-end, hardship's 1 month-end stock and
+    # funds' 1 budgets of the period's year. The same for one unit and one month as for
     # all units and four periods' passes.
-    per_pass = 8 + 8 + 5 + 2 + 6
-    with django_assert_num_queries(3 * per_pass + 2):
+    per_pass = 8 + 8 + 5 + 2 + 7
+    with django_assert_num_queries(3 * per_pass + 3):
         table = figures.table(tree, units, periods)
     one_per_depth = list({unit.depth: unit for unit in units}.values())
-    with django_assert_num_queries(3 * per_pass + 2):
+    with django_assert_num_queries(3 * per_pass + 3):
         figures.table(tree, one_per_depth, periods)
-    with django_assert_num_queries(per_pass + 2):
+    with django_assert_num_queries(per_pass + 3):
         figures.table(tree, units, [m.previous(), m])
     for unit in units:
         for i, period in enumerate(periods):

@@ -62,6 +62,10 @@ def expected_others(user: User) -> set[tuple[str, str]]:
     if "cashier" in roles:  # the cashier pays the approved grants of the unit and the units below
         out |= {("救助待发放", str(g)) for g in Grant.objects.filter(
             org_unit__path__startswith=user.org_unit.path, status="approved")}
+    if "supervisor" in roles:  # the approver: holds lapsing within 7 days at the units the user leads
+        soon = timezone.localdate() + DAY * 7
+        out |= {("救助冻结即将到期", str(g)) for g in Grant.objects.filter(status="approved", hold_expires_on__lt=soon)
+                if leading_unit(g.org_unit).pk == user.org_unit_id}
     if "supervisor" in roles:
         out |= {("区县审批档案待确认备案", f"{r.org_unit} {r.files.count()}份")
                 for r in CityReport.objects.filter(status="open", org_unit__parent_id=user.org_unit_id)}
@@ -140,6 +144,8 @@ def test_the_demo_has_each_state_a_user_acts_on(demo_data):
     before = last.previous()
     assert set(MonthlySummary.objects.filter(year=before.year, month=before.month_number)
                .values_list("status", flat=True)) == {"accepted"}
+    # The demo's approved grant: its hold lapses within the week (the approver's inbox item).
+    assert Grant.objects.filter(status="approved", hold_expires_on__lt=timezone.localdate() + DAY * 7).count() == 1
 
 
 def test_an_item_whose_record_is_out_of_scope_is_not_shown(demo_data, monkeypatch):
