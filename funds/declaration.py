@@ -61,6 +61,7 @@ def declare() -> None:
     from . import summary, urls
     from .models import Grant
     from .registers import GRANT_EXPORT, LEDGER_EXPORT
+    from .stock_registers import STOCK_EXPORT
     from .workflow import APPROVAL, APPROVE, GRANT_FLOW, makers
 
     registry.register(registry.ServiceApp(
@@ -69,7 +70,7 @@ def declare() -> None:
         permissions=PERMISSIONS,
         parameters=PARAMETERS,
         workflows=(GRANT_FLOW,),
-        exports=(LEDGER_EXPORT, GRANT_EXPORT),
+        exports=(LEDGER_EXPORT, GRANT_EXPORT, STOCK_EXPORT),
         approvals=(ApprovalKind(APPROVAL, "救助审批", Grant, APPROVE, escalate_above=_escalate, makers=makers),),
         person_section=summary.person_section,
         dashboard_section=summary.dashboard_section,

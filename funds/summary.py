@@ -7,7 +7,8 @@
 - ``inbox_items``: applications to verify (the counter), approved grants to pay (the cashier);
   approvals come from the kernel;
 - ``FIGURES`` / ``monthly_figures`` / ``figure_table``: grants paid and their amount by type, the
-  households helped (distinct), donations received.
+  households helped (distinct), donations received, goods issued from the help supermarket (件) and
+  the people who received them (distinct).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from servicecenter.inbox import InboxItem
 from servicecenter.models import OrgUnit
 from servicecenter.registry import Figure, Section
 
-from .models import FundSource, Grant, ReliefType
+from .models import FundSource, Grant, ReliefType, StockMovement
 from .workflow import APPLY, APPROVAL, PAY
 
 S = Grant.Status
 SECTION_LIMIT = 20
+LOW_SHOWN = 5
 
 
 def person_section(person: Any, user: Any) -> Section:
@@ -51,9 +53,13 @@ def dashboard_section(user: Any) -> Section | None:
     year = str(timezone.localdate().year)
     to_pay = base.filter(status=S.APPROVED).aggregate(n=Count("id"), held=Sum("amount"))
     paid = base.filter(status=S.PAID, period=year).aggregate(n=Count("id"), amount=Sum("amount"))
+    from .stock import low_stock_items
+
+    low = list(low_stock_items(user).select_related("org_unit").order_by("on_hand", "id")[:LOW_SHOWN + 1])
     return Section(title="帮扶资金与物资", template="funds/dashboard_section.html", url="/funds/", context={
         "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": to_pay["held"] or Decimal("0.00"),
-        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00")})
+        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00"),
+        "low_stock": low[:LOW_SHOWN], "low_stock_more": len(low) > LOW_SHOWN})
 
 
 def inbox_items(user: Any) -> list[InboxItem]:
@@ -86,6 +92,9 @@ FIGURES = (
     Figure("households_helped", "救助户数", counts_by="发放日期", kind="distinct", unit="户",
            note="当月获发放救助的户（困难职工档案或个人），按户去重"),
     Figure("donations", "接收资金", counts_by="到账日期", unit="元", note="当月到账的各类资金来源金额"),
+    Figure("goods_issued", "物资发放件数", counts_by="发放日期", note="帮扶超市当月发放出库的物品数量（按计量单位合计）"),
+    Figure("goods_recipients", "物资受助人次", counts_by="发放日期", kind="distinct", unit="人",
+           note="当月从帮扶超市领取物资的人，按人去重"),
 )
 
 
@@ -99,15 +108,20 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
     totals = grants.aggregate(n=Count("id"), amount=Sum("amount"), households=Count("household", distinct=True))
     donations = FundSource.objects.filter(org_unit__path__startswith=unit.path, received_on__gte=first,
                                           received_on__lte=last).aggregate(s=Sum("amount"))["s"]
+    goods = StockMovement.objects.filter(org_unit__path__startswith=unit.path, kind=StockMovement.Kind.ISSUE,
+                                         day__gte=first, day__lte=last).aggregate(
+        n=Sum("delta"), people=Count("person", distinct=True))
     return {"grants_paid": totals["n"], **{f"paid_{t.value}": by_type.get(t.value, 0) for t in ReliefType},
             "amount_paid": totals["amount"] or Decimal("0.00"), "households_helped": totals["households"],
-            "donations": donations or Decimal("0.00")}
+            "donations": donations or Decimal("0.00"), "goods_issued": -(goods["n"] or 0),
+            "goods_recipients": goods["people"]}
 
 
 def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
     """``monthly_figures`` for every unit × period at once (``servicecenter.figures.tabulate``): one
     query for the paid grants' additive figures, one per depth for the distinct households, one
-    for the money received — whatever the number of units and periods."""
+    for the money received, one for the goods issued and one per depth for their distinct
+    recipients — whatever the number of units and periods."""
     out: dict[tuple[int, int], dict] = {}
     paid = Grant.objects.filter(status=S.PAID)
     tabulate(paid, tree, units, periods, into=out, date_field="paid_on", additive={
@@ -116,7 +130,11 @@ def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Per
         distinct={"households_helped": Count("household", distinct=True)})
     tabulate(FundSource.objects.all(), tree, units, periods, into=out, date_field="received_on",
              additive={"donations": Sum("amount")})
+    tabulate(StockMovement.objects.filter(kind=StockMovement.Kind.ISSUE), tree, units, periods, into=out,
+             date_field="day", additive={"goods_issued": Sum("delta")},
+             distinct={"goods_recipients": Count("person", distinct=True)})
     for values in out.values():
         for code in ("amount_paid", "donations"):
             values[code] = values.get(code) or Decimal("0.00")
+        values["goods_issued"] = -(values.get("goods_issued") or 0)
     return out

@@ -27,7 +27,7 @@ from servicecenter.steps import Step, StepPage
 from . import forms, registers, services
 from .filters import GrantFilter, LedgerFilter, SourceFilter
 from .models import Budget, FundAccount, FundSource, Grant, LedgerEntry, ReliefType
-from .workflow import APPLY, GRANT_FLOW, MANAGE
+from .workflow import APPLY, GRANT_FLOW, MANAGE, PAY
 
 GRANT_RELATED = ("person", "org_unit", "applied_by", "verified_by", "approved_by", "paid_by", "account__source",
                  "account__org_unit", "hold", "paid_entry")
@@ -122,7 +122,8 @@ def _grant_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = N
                                   exclude=grant.pk)
     return render(request, "funds/grant_detail.html", {
         "grant": grant, "prior": prior, "panels": PAGE.panels(grant, request.user, bound or {}),
-        "approvals": approvals.history(grant), "events": grant.events.select_related("by"), "here": "grants"})
+        "approvals": approvals.history(grant), "events": grant.events.select_related("by"), "here": "grants",
+        "can_issue_goods": grant.status in (Grant.Status.APPROVED, Grant.Status.PAID) and can(request.user, PAY, grant)})
 
 
 # --- money in, accounts, the ledger -------------------------------------------------------------------------

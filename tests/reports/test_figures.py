@@ -228,10 +228,11 @@ def test_the_batched_table_agrees_with_the_per_unit_computation(everything, djan
     #   applied for + 1 agreed + 1 due + 1 execution recordings = 8;
     # - jobs: 1 seekers + 1 postings + 1 referrals + 1 enrolments + 1 completions = 5;
     # - hardship: 1 applications + 1 timeline events = 2;
-    # - funds: 1 paid grants + 4 distinct households (one per depth) + 1 money received = 6;
+    # - funds: 1 paid grants + 4 distinct households (one per depth) + 1 money received + 1 goods issued
+    #   + 4 distinct goods recipients (one per depth) = 11;
     # plus, for all periods at once, petitions' 1 overdue-at-end and hardship's 1 month-end stock. The same for one unit and one month as for
     # all units and four periods' passes.
-    per_pass = 8 + 8 + 5 + 2 + 6
+    per_pass = 8 + 8 + 5 + 2 + 11
     with django_assert_num_queries(3 * per_pass + 2):
         table = figures.table(tree, units, periods)
     one_per_depth = list({unit.depth: unit for unit in units}.values())
