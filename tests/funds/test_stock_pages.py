@@ -304,3 +304,23 @@ def test_goods_issued_and_distinct_recipients_are_monthly_figures(grants, shop, 
     table = figures.table(UnitTree(grants.units["330600"]), [grants.units["330600"], district], [month])
     for unit in (grants.units["330600"], district):
         assert (table[(unit.pk, 0)]["funds"]["goods_issued"], table[(unit.pk, 0)]["funds"]["goods_recipients"]) == (5, 2)
+
+
+# --- demo ---------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_supermarket_with_a_days_movements_and_runs_again_without_change(db, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+    items = {i.name: i for i in StockItem.objects.filter(org_unit__code="330602")}
+    assert set(items) == {"大米", "食用油", "棉被"}
+    kinds = sorted(StockMovement.objects.values_list("kind", flat=True))
+    assert kinds == ["donated", "donated", "issue", "issue", "purchased"]
+    issue = StockMovement.objects.filter(kind="issue").select_related("grant").first()
+    assert issue.grant.status == S.PAID and issue.grant.method == Grant.Method.GOODS
+    assert (items["大米"].on_hand, items["食用油"].on_hand, items["棉被"].on_hand) == (38, 19, 4)
+    before = (StockItem.objects.count(), StockMovement.objects.count(), Grant.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (StockItem.objects.count(), StockMovement.objects.count(), Grant.objects.count()) == before
