@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -163,8 +163,6 @@ def _unit(request: StaffRequest) -> OrgUnit:
     if not raw:
         unit = request.user.org_unit
         if unit is None:
-            from django.http import Http404
-
             raise Http404("未找到该记录。")
         return unit
     return get_visible_or_404(OrgUnit.objects.all(), request.user, pk=raw)
