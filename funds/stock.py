@@ -23,6 +23,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from servicecenter import access, audit
+from servicecenter.access import Action
 from servicecenter.models import OrgUnit, Person
 
 from .ledger import guarded
@@ -228,8 +229,8 @@ def stock_take(*, by: User, unit: OrgUnit, day: datetime.date, counted: dict[int
     assert witness is not None
     if witness.pk == by.pk:
         _fail("监盘人须与盘点人不同。", "witness")
-    if not witness.is_active:
-        _fail("监盘人账号已停用。", "witness")
+    if not witness.is_active or not access.can(witness, Action.VIEW, unit):
+        _fail("监盘人须是该帮扶超市所属单位或其上级单位在岗的工作人员。", "witness")
     quarter = quarter_of(day)
     if StockDay.objects.filter(org_unit=unit, kind=StockDay.Kind.STOCKTAKE, quarter=quarter).exists():
         _fail(f"{unit}{quarter}已做过季度盘点。", "day")

@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from servicecenter.access import assignable_units, visible
+from servicecenter.access import Action, assignable_units, staff_holding, visible
 from servicecenter.filters import ScopedFilterSet, UnitFilter, YesNoAll
 from servicecenter.forms import UnitChoiceField, plain_messages
 from servicecenter.models import OrgUnit, User
@@ -162,8 +162,7 @@ class StocktakeForm(CountForm):
         super().__init__(*args, **kwargs)
         above = OrgUnit.objects.filter(path__in=unit.ancestor_paths())
         field = self.fields["witness"]
-        field.queryset = (User.objects.filter(is_active=True, org_unit__in=above)  # type: ignore[attr-defined]
-                          .exclude(pk=user.pk).order_by("org_unit__path", "username"))
+        field.queryset = staff_holding(Action.VIEW, above).exclude(pk=user.pk)  # type: ignore[attr-defined]
         field.label_from_instance = lambda u: f"{u.full_name or u.username}（{u.username}）"  # type: ignore[attr-defined]
         self.order_fields(["witness", "day"])
 

@@ -324,3 +324,16 @@ def test_the_demo_has_a_supermarket_with_a_days_movements_and_runs_again_without
     before = (StockItem.objects.count(), StockMovement.objects.count(), Grant.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
     assert (StockItem.objects.count(), StockMovement.objects.count(), Grant.objects.count()) == before
+
+
+def test_the_witness_is_another_member_of_staff_of_the_unit_or_above(grants, shop, users):
+    from django.core.exceptions import ValidationError
+
+    rice, oil = shop
+    counted = {rice.pk: 5, oil.pk: 2}
+    for witness, message in ((users["d1_cashier"], "监盘人须与盘点人不同"), (users["d2_sup"], "上级单位在岗的工作人员"),
+                             (users["s11_worker"], "上级单位在岗的工作人员"), (users["sysadmin"], "上级单位在岗的工作人员"),
+                             (None, "请选择监盘人")):
+        with pytest.raises(ValidationError, match=message):
+            stock.stock_take(by=grants.cashier, unit=rice.org_unit, day=TODAY(), witness=witness, counted=counted)
+    assert not StockDay.objects.exists()
