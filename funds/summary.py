@@ -1,7 +1,7 @@
 """What the 帮扶资金与物资 app contributes to shared pages, the inbox and the monthly summary
 (declared in ``declaration.py``).
 
-- ``person_section``: the person's grants the user may see;
+- ``person_section``: the person's grants and the goods they received, as far as the user may see;
 - ``dashboard_section``: grants waiting for this user's approval, grants waiting to be paid (and
   the money held for them), this year's payments;
 - ``inbox_items``: applications to verify (the counter), approved grants to pay (the cashier);
@@ -38,8 +38,11 @@ LOW_SHOWN = 5
 
 def person_section(person: Any, user: Any) -> Section:
     rows = list(visible(Grant.objects.filter(person=person), user).order_by("-id")[:SECTION_LIMIT])
+    from .stock import person_goods
+
+    goods = list(visible(person_goods(person), user).select_related("grant").order_by("-id")[:SECTION_LIMIT])
     return Section(title="帮扶资金与物资", template="funds/section_person.html",
-                   context={"grants": rows, "more": len(rows) == SECTION_LIMIT})
+                   context={"grants": rows, "more": len(rows) == SECTION_LIMIT, "goods": goods})
 
 
 def _waiting_approvals(user: Any) -> list[Any]:

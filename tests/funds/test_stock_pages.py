@@ -337,3 +337,14 @@ def test_the_witness_is_another_member_of_staff_of_the_unit_or_above(grants, sho
         with pytest.raises(ValidationError, match=message):
             stock.stock_take(by=grants.cashier, unit=rice.org_unit, day=TODAY(), witness=witness, counted=counted)
     assert not StockDay.objects.exists()
+
+
+def test_the_person_page_lists_the_goods_received(grants, shop, client_for):
+    rice, _ = shop
+    g = grants.make(S.APPROVED)
+    stock.stock_issue(by=grants.cashier, grant=g, key="p", lines=[stock.Line(rice, 2)])
+    body = client_for("d1_sup").get(f"/people/{g.person_id}/").content.decode()
+    section = body[body.index('data-testid="funds-person-goods"'):]
+    assert "大米（10kg）" in section and "2袋" in section and g.number in section
+    # The station sees the person, not the district supermarket's movements.
+    assert 'data-testid="funds-person-goods"' not in client_for("s11_worker").get(f"/people/{g.person_id}/").content.decode()
