@@ -70,6 +70,7 @@ def declare() -> None:
     from .help_given import HELP
     from .models import Grant
     from .registers import DONATION_EXPORT, GRANT_EXPORT, LEDGER_EXPORT
+    from .stock_registers import STOCK_EXPORT
     from .workflow import APPROVAL, APPROVE, GRANT_FLOW, makers
 
     registry.register(registry.ServiceApp(
@@ -78,7 +79,7 @@ def declare() -> None:
         permissions=PERMISSIONS,
         parameters=PARAMETERS,
         workflows=(GRANT_FLOW,),
-        exports=(LEDGER_EXPORT, GRANT_EXPORT, DONATION_EXPORT),
+        exports=(LEDGER_EXPORT, GRANT_EXPORT, DONATION_EXPORT, STOCK_EXPORT),
         approvals=(ApprovalKind(APPROVAL, "救助审批", Grant, APPROVE, escalate_above=_escalate, makers=makers),),
         person_section=summary.person_section,
         dashboard_section=summary.dashboard_section,

@@ -1,11 +1,13 @@
 """Demo data for 帮扶资金与物资 (fictitious, idempotent): two fund sources at 越城区 (a donation for
 every type and a central fund restricted to medical and education relief), one allocated down to
-a station, this year's budgets at the district, and grants in every state for the demo people —
-through the services, like a user; the approved one's hold lapses in three days."""
+a station, this year's budgets at the district, grants in every state for the demo people (the
+approved one's hold lapses in three days), and the help supermarket with a day's movements
+(receipts, an issue to a paid goods grant) — through the services, like a user."""
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -20,10 +22,15 @@ KEY = "demo-funds"
 
 
 def seed(run: registry.DemoRun) -> str:
-    if FundSource.objects.filter(note=KEY).exists():
-        return f"{FundSource.objects.count()} 笔资金来源，{Grant.objects.count()} 笔救助（已存在）"
     users = {u.username: u for u in User.objects.filter(username__in=[
         "d1_accountant", "d1_sup", "d1_cashier", "s11_worker", "s11_clerk"])}
+    if FundSource.objects.filter(note=KEY).exists():
+        done = f"{FundSource.objects.count()} 笔资金来源，{Grant.objects.count()} 笔救助（已存在）"
+        account = FundAccount.objects.filter(source__note=KEY, source__kind=FundSource.Kind.DONATION,
+                                             org_unit__code="330602").first()
+        if len(users) < 5 or account is None:
+            return done
+        return f"{done}；{_supermarket(users, account.org_unit, account)}"
     if len(users) < 5:
         return "缺少演示账号，未生成资金演示数据"
     from . import services
@@ -60,7 +67,45 @@ def seed(run: registry.DemoRun) -> str:
         except Exception as exc:  # noqa: BLE001 — the demo keeps going; the line says what was skipped
             run.write(f"  救助演示数据跳过 {person.name}：{exc}")
     _ = central
-    return f"{FundSource.objects.count()} 笔资金来源，{made} 笔救助"
+    return f"{FundSource.objects.count()} 笔资金来源，{made} 笔救助；{_supermarket(users, district, account)}"
+
+
+def _supermarket(users: dict[str, Any], district: OrgUnit, account: FundAccount) -> str:
+    """越城区's help supermarket: three items, today's receipts (one purchased, one donated) and an
+    issue of rice and oil to the recipient of a paid goods grant (送温暖). Idempotent: the items and
+    the movements' keys are looked up first."""
+    from . import services, stock
+    from .models import StockItem
+
+    cashier = users["d1_cashier"]
+    wanted = [("大米", "10kg", "袋", 10), ("食用油", "5L", "桶", 5), ("棉被", "200×230cm", "床", 3)]
+    items = []
+    for name, spec, measure, low in wanted:
+        item = StockItem.objects.filter(org_unit=district, name=name, spec=spec).first()
+        items.append(item or stock.stock_item_add(by=cashier, unit=district, name=name, spec=spec, measure=measure,
+                                                  low_stock=low))
+    rice, oil, quilt = items
+    stock.stock_receive(by=cashier, item=rice, quantity=40, key=f"{KEY}-rice", quality_ok=True,
+                        received_by="越城区出纳沈小红")
+    stock.stock_receive(by=cashier, item=oil, quantity=20, key=f"{KEY}-oil", donated=True, value=Decimal("1600.00"),
+                        quality_ok=True, received_by="越城区出纳沈小红")
+    stock.stock_receive(by=cashier, item=quilt, quantity=4, key=f"{KEY}-quilt", donated=True, value=Decimal("1200.00"),
+                        quality_ok=True, received_by="越城区出纳沈小红")
+    station = OrgUnit.objects.get(code="330602001")
+    people = list(Person.objects.filter(org_unit__path__startswith=station.path).order_by("id")[:8])
+    person = people[-1] if people else None
+    if person is None:
+        return "帮扶超市：没有演示人员，未发放"
+    grant = Grant.objects.filter(reason__endswith="（演示物资）").first()
+    if grant is None:
+        grant = services.grant_apply(by=users["s11_worker"], token=uuid.uuid4(), org_unit=station, person=person,
+                                     relief_type=ReliefType.HOLIDAY, amount="300.00", reason="春节送温暖（演示物资）")
+        services.grant_verify(grant=grant, by=users["s11_worker"], note="经入户核实，情况属实。")
+        services.grant_approve(grant=grant, by=users["d1_sup"], account=account, opinion="同意。")
+        services.grant_pay(grant=grant, by=cashier, key=f"{KEY}-goods-pay", method=Grant.Method.GOODS)
+    stock.stock_issue(by=cashier, grant=grant, key=f"{KEY}-issue",
+                      lines=[stock.Line(rice, 1), stock.Line(oil, 1), stock.Line(rice, 1)])
+    return f"帮扶超市 {len(items)} 种物品"
 
 
 def _grant(users: dict[str, Any], station: OrgUnit, person: Person, state: str, account: FundAccount) -> Grant:

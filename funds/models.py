@@ -320,6 +320,8 @@ class StockItem(models.Model):
     spec = models.CharField("规格", max_length=60, blank=True)
     unit = models.CharField("计量单位", max_length=10, default="件")
     on_hand = models.IntegerField("库存", default=0)
+    # At or below this the item is short (低库存): the list flags it, the dashboard counts it.
+    low_stock = models.PositiveIntegerField("低库存预警数量", default=5)
 
     class Meta:
         verbose_name = verbose_name_plural = "帮扶超市物品"
@@ -375,18 +377,40 @@ class StockMovement(models.Model):
 
 
 class StockDay(models.Model):
-    """日结: a supermarket's closed day; movements dated on or before it are refused."""
+    """日结: a supermarket's closed day; movements dated on or before it are refused. A quarterly
+    stocktake (季度盘点, ``kind=STOCKTAKE``) is a day close too, with the quarter it counts for and
+    two signatures: the cashier who counted (``closed_by``, 盘点人) and another user (监盘人)."""
+
+    class Kind(models.TextChoices):
+        CLOSE = "close", "日结"
+        STOCKTAKE = "stocktake", "季度盘点"
 
     org_unit = models.ForeignKey(OrgUnit, models.PROTECT, related_name="+", verbose_name="单位")
     day = models.DateField("日期")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.CLOSE)
+    quarter = models.CharField("盘点季度", max_length=7, blank=True, help_text="如 2026Q4；仅季度盘点")
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="日结人")
+    witness = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name="监盘人")
     closed_at = models.DateTimeField("日结时间", auto_now_add=True)
     counts = models.JSONField("盘点", default=list, help_text="每种物品：账面数、实盘数、差异、原因")
 
     class Meta:
         verbose_name = verbose_name_plural = "帮扶超市日结"
         ordering = ["-day"]
-        constraints = [models.UniqueConstraint(fields=["org_unit", "day"], name="funds_stock_day_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "day"], name="funds_stock_day_once"),
+            models.UniqueConstraint(fields=["org_unit", "quarter"], condition=Q(kind="stocktake"),
+                                    name="funds_stocktake_once_per_quarter"),
+            models.CheckConstraint(condition=Q(kind="close") | (Q(witness__isnull=False) & ~Q(quarter="")
+                                                                  & ~Q(witness=F("closed_by"))),
+                                   name="funds_stocktake_signed_by_two"),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.STOCKTAKE:
+            return f"{self.quarter}季度盘点（{self.day:%Y-%m-%d}）"
+        return f"{self.day:%Y-%m-%d}日结"
 
 
 class Budget(models.Model):

@@ -23,6 +23,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from servicecenter import access, audit
+from servicecenter.access import Action
 from servicecenter.models import OrgUnit, Person
 
 from .ledger import guarded
@@ -137,12 +138,38 @@ def stock_issue(*, by: User, grant: Grant, lines: Iterable[Line], key: str,
     return out
 
 
-@guarded("funds.stock_close_day", target="unit")
-def stock_close_day(*, by: User, unit: OrgUnit, day: datetime.date, counted: dict[int, int],
-                    reasons: dict[int, str] | None = None) -> StockDay:
-    """日结: for each item, the books (movements up to ``day``) against the count; a difference
-    needs a reason and is posted as an adjustment; the day is then locked."""
+@guarded("funds.stock_item_add", target="unit")
+def stock_item_add(*, by: User, unit: OrgUnit, name: str, spec: str = "", measure: str = "件",
+                   low_stock: Any = 5) -> StockItem:
+    """A new item (name, spec, unit of measure) at a unit's supermarket, with its low-stock mark."""
     access.require(by, PAY, unit)
+    name, spec, measure = (name or "").strip(), (spec or "").strip(), (measure or "").strip()
+    if not name:
+        _fail("请填写物品名称。", "name")
+    if not measure:
+        _fail("请填写计量单位。", "measure")
+    try:
+        low = int(str(low_stock))
+    except (TypeError, ValueError):
+        _fail("低库存预警数量应为整数。", "low_stock")
+        raise
+    if low < 0:
+        _fail("低库存预警数量不能小于零。", "low_stock")
+    if StockItem.objects.filter(org_unit=unit, name=name, spec=spec).exists():
+        _fail(f"{unit}已有物品“{name}{f'（{spec}）' if spec else ''}”。", "name")
+    item = StockItem.objects.create(org_unit=unit, name=name, spec=spec, unit=measure, low_stock=low)
+    audit.record(audit.Event.CREATE, user=by, target=item, action="funds.stock_item_add", detail=f"帮扶超市物品 {item}")
+    return item
+
+
+def quarter_of(day: datetime.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def _close(*, by: User, unit: OrgUnit, day: datetime.date, counted: dict[int, int], reasons: dict[int, str] | None,
+           kind: str, key_prefix: str, **extra: Any) -> StockDay:
+    """The books (movements up to ``day``) against the count, per item; each difference (with its
+    reason) posted as an adjustment; the day then locked. Shared by the day close and the stocktake."""
     reasons = reasons or {}
     if day > timezone.localdate():
         _fail("不能日结今天以后的日期。", "day")
@@ -169,14 +196,55 @@ def stock_close_day(*, by: User, unit: OrgUnit, day: datetime.date, counted: dic
         if diff:
             StockItem.objects.filter(pk=item.pk).update(on_hand=F("on_hand") + diff)
             after = StockItem.objects.values_list("on_hand", flat=True).get(pk=item.pk)
-            StockMovement.objects.create(key=f"close:{unit.pk}:{day:%Y%m%d}", item=item, org_unit=unit,
+            StockMovement.objects.create(key=f"{key_prefix}:{unit.pk}:{day:%Y%m%d}", item=item, org_unit=unit,
                                          kind=M.ADJUST, day=day, delta=diff, on_hand_after=after, reason=reason, by=by)
         lines.append({"item": item.pk, "name": str(item), "expected": expected, "counted": count, "difference": diff,
                       "reason": reason})
-    closed = StockDay.objects.create(org_unit=unit, day=day, closed_by=by, counts=lines)
+    return StockDay.objects.create(org_unit=unit, day=day, closed_by=by, counts=lines, kind=kind, **extra)
+
+
+@guarded("funds.stock_close_day", target="unit")
+def stock_close_day(*, by: User, unit: OrgUnit, day: datetime.date, counted: dict[int, int],
+                    reasons: dict[int, str] | None = None) -> StockDay:
+    """日结: for each item, the books (movements up to ``day``) against the count; a difference
+    needs a reason and is posted as an adjustment; the day is then locked."""
+    access.require(by, PAY, unit)
+    closed = _close(by=by, unit=unit, day=day, counted=counted, reasons=reasons, kind=StockDay.Kind.CLOSE,
+                    key_prefix="close")
     audit.record(audit.Event.STATE, user=by, target=unit, action="funds.stock_close_day",
-                 detail=f"帮扶超市日结 {day:%Y-%m-%d}", new={"differences": sum(1 for x in lines if x["difference"])})
+                 detail=f"帮扶超市日结 {day:%Y-%m-%d}",
+                 new={"differences": sum(1 for x in closed.counts if x["difference"])})
     return closed
+
+
+@guarded("funds.stock_take", target="unit")
+def stock_take(*, by: User, unit: OrgUnit, day: datetime.date, counted: dict[int, int], witness: User | None,
+               reasons: dict[int, str] | None = None) -> StockDay:
+    """季度盘点 (账实相符): every item of the supermarket counted, the differences posted as
+    adjustments with their reasons (as the day close does), signed by the cashier who counted
+    (盘点人) and a different user who watched (监盘人); it closes the day. One per quarter."""
+    access.require(by, PAY, unit)
+    if witness is None:
+        _fail("请选择监盘人。", "witness")
+    assert witness is not None
+    if witness.pk == by.pk:
+        _fail("监盘人须与盘点人不同。", "witness")
+    if not witness.is_active or not access.can(witness, Action.VIEW, unit):
+        _fail("监盘人须是该帮扶超市所属单位或其上级单位在岗的工作人员。", "witness")
+    quarter = quarter_of(day)
+    if StockDay.objects.filter(org_unit=unit, kind=StockDay.Kind.STOCKTAKE, quarter=quarter).exists():
+        _fail(f"{unit}{quarter}已做过季度盘点。", "day")
+    taken = _close(by=by, unit=unit, day=day, counted=counted, reasons=reasons, kind=StockDay.Kind.STOCKTAKE,
+                   key_prefix="take", quarter=quarter, witness=witness)
+    audit.record(audit.Event.STATE, user=by, target=unit, action="funds.stock_take",
+                 detail=f"帮扶超市{quarter}季度盘点 {day:%Y-%m-%d}（监盘人 {witness}）",
+                 new={"quarter": quarter, "differences": sum(1 for x in taken.counts if x["difference"])})
+    return taken
+
+
+def low_stock_items(user: User) -> Any:
+    """Items in the user's scope at or below their low-stock mark."""
+    return access.visible(StockItem.objects.filter(on_hand__lte=F("low_stock")), user)
 
 
 def person_goods(person: Person) -> Any:

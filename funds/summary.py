@@ -1,14 +1,15 @@
 """What the 帮扶资金与物资 app contributes to shared pages, the inbox and the monthly summary
 (declared in ``declaration.py``).
 
-- ``person_section``: the person's grants the user may see;
+- ``person_section``: the person's grants and the goods they received, as far as the user may see;
 - ``dashboard_section``: grants waiting for this user's approval, grants waiting to be paid (and
   the money held for them), this year's payments;
 - ``inbox_items``: applications to verify (the counter), approved grants to pay (the cashier);
   approvals come from the kernel;
 - ``FIGURES`` / ``monthly_figures`` / ``figure_table``: grants paid and their amount by type, the
-  households helped (distinct), donations received, budget execution (paid within a budget ÷ the
-  year's budgets, a rate).
+  households helped (distinct), donations received, goods issued from the help supermarket (件) and
+  the people who received them (distinct), budget execution (paid within a budget ÷ the year's
+  budgets, a rate).
 """
 
 from __future__ import annotations
@@ -29,18 +30,22 @@ from servicecenter.models import OrgUnit
 from servicecenter.registry import Figure, Section
 
 from . import holds, year_close
-from .models import Budget, FundSource, Grant, ReliefType, yuan
+from .models import Budget, FundSource, Grant, ReliefType, StockMovement, yuan
 from .workflow import APPLY, APPROVAL, APPROVE, PAY
 
 S = Grant.Status
 SECTION_LIMIT = 20
 EXPIRING_DAYS = 7  # the dashboard's and the inbox's "holds expiring" window
+LOW_SHOWN = 5
 
 
 def person_section(person: Any, user: Any) -> Section:
     rows = list(visible(Grant.objects.filter(person=person), user).order_by("-id")[:SECTION_LIMIT])
+    from .stock import person_goods
+
+    goods = list(visible(person_goods(person), user).select_related("grant").order_by("-id")[:SECTION_LIMIT])
     return Section(title="帮扶资金与物资", template="funds/section_person.html",
-                   context={"grants": rows, "more": len(rows) == SECTION_LIMIT})
+                   context={"grants": rows, "more": len(rows) == SECTION_LIMIT, "goods": goods})
 
 
 def _waiting_approvals(user: Any) -> list[Any]:
@@ -54,12 +59,16 @@ def dashboard_section(user: Any) -> Section | None:
     year = str(timezone.localdate().year)
     to_pay = base.filter(status=S.APPROVED).aggregate(n=Count("id"), held=Sum("amount"))
     paid = base.filter(status=S.PAID, period=year).aggregate(n=Count("id"), amount=Sum("amount"))
+    from .stock import low_stock_items
+
     expiring = holds.expiring_soon(base, EXPIRING_DAYS).aggregate(n=Count("id"), held=Sum("amount"))  # type: ignore[attr-defined]
+    low = list(low_stock_items(user).select_related("org_unit").order_by("on_hand", "id")[:LOW_SHOWN + 1])
     return Section(title="帮扶资金与物资", template="funds/dashboard_section.html", url="/funds/", context={
         "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": to_pay["held"] or Decimal("0.00"),
         "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00"),
         "expiring": expiring["n"], "expiring_held": expiring["held"] or Decimal("0.00"), "expiring_days": EXPIRING_DAYS,
-        "budgets": year_close.budget_use(user, int(year), limit=SECTION_LIMIT)})
+        "budgets": year_close.budget_use(user, int(year), limit=SECTION_LIMIT),
+        "low_stock": low[:LOW_SHOWN], "low_stock_more": len(low) > LOW_SHOWN})
 
 
 def inbox_items(user: Any) -> list[InboxItem]:
@@ -106,6 +115,9 @@ FIGURES = (
     Figure("budget_amount", "年度预算", counts_by="预算年度", unit="元", note="当期所在年度各类救助预算之和"),
     Figure("budget_rate", "预算执行率", kind="rate", unit="%", numerator="budget_spent", denominator="budget_amount",
            note="预算内发放金额 ÷ 年度预算"),
+    Figure("goods_issued", "物资发放件数", counts_by="发放日期", note="帮扶超市当月发放出库的物品数量（按计量单位合计）"),
+    Figure("goods_recipients", "物资受助人次", counts_by="发放日期", kind="distinct", unit="人",
+           note="当月从帮扶超市领取物资的人，按人去重"),
 )
 
 
@@ -123,16 +135,20 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
         _paid_in(first, last)).aggregate(s=Sum("amount"))["s"]
     budget = Budget.objects.filter(org_unit__path__startswith=unit.path, year=last.year).aggregate(
         s=Sum("amount_cents"))["s"]
+    goods = StockMovement.objects.filter(org_unit__path__startswith=unit.path, kind=StockMovement.Kind.ISSUE,
+                                         day__gte=first, day__lte=last).aggregate(
+        n=Sum("delta"), people=Count("person", distinct=True))
     return {"grants_paid": totals["n"], **{f"paid_{t.value}": by_type.get(t.value, 0) for t in ReliefType},
             "amount_paid": totals["amount"] or Decimal("0.00"), "households_helped": totals["households"],
             "donations": donations or Decimal("0.00"), "budget_spent": spent or Decimal("0.00"),
-            "budget_amount": yuan(budget)}
+            "budget_amount": yuan(budget), "goods_issued": -(goods["n"] or 0), "goods_recipients": goods["people"]}
 
 
 def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Period]) -> dict[tuple[int, int], dict]:
     """``monthly_figures`` for every unit × period at once (``servicecenter.figures.tabulate``): one
     query for the paid grants' additive figures, one per depth for the distinct households, one
-    for the money received — whatever the number of units and periods."""
+    for the money received, one for the goods issued and one per depth for their distinct
+    recipients — whatever the number of units and periods."""
     out: dict[tuple[int, int], dict] = {}
     paid = Grant.objects.filter(status=S.PAID)
     tabulate(paid, tree, units, periods, into=out, date_field="paid_on", additive={
@@ -147,8 +163,12 @@ def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Per
              date_field="paid_on", additive={"budget_spent": Sum("amount")})
     tabulate(Budget.objects.all(), tree, units, periods, into=out,
              at_end={"budget_amount": lambda p: Sum("amount_cents", filter=Q(year=p.last.year))})
+    tabulate(StockMovement.objects.filter(kind=StockMovement.Kind.ISSUE), tree, units, periods, into=out,
+             date_field="day", additive={"goods_issued": Sum("delta")},
+             distinct={"goods_recipients": Count("person", distinct=True)})
     for values in out.values():
         for code in ("amount_paid", "donations", "budget_spent"):
             values[code] = values.get(code) or Decimal("0.00")
         values["budget_amount"] = yuan(values.get("budget_amount"))
+        values["goods_issued"] = -(values.get("goods_issued") or 0)
     return out

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import stock_views, views
 
 app_name = "funds"
 urlpatterns = [
@@ -27,4 +27,16 @@ urlpatterns = [
     path("ledger/", views.ledger_list, name="ledger"),
     path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),
     path("ledger/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
+    # 帮扶超市 (funds/stock_views.py)
+    path("grants/<int:pk>/goods/", stock_views.grant_goods, name="grant_goods"),
+    path("stock/", stock_views.item_list, name="stock"),
+    path("stock/items/new/", stock_views.item_new, name="stock_item_new"),
+    path("stock/receive/", stock_views.receive, name="stock_receive"),
+    path("stock/close/", stock_views.close_day, name="stock_close"),
+    path("stock/stocktakes/", stock_views.stocktake_list, name="stocktakes"),
+    path("stock/stocktakes/new/", stock_views.stocktake_new, name="stocktake_new"),
+    path("stock/days/<int:pk>/", stock_views.day_detail, name="stock_day"),
+    path("stock/days/<int:pk>/print.pdf", stock_views.day_print, name="stock_day_print"),
+    path("stock/movements/", stock_views.movement_list, name="stock_movements"),
+    path("stock/movements/export.xlsx", stock_views.movement_export, name="stock_export"),
 ]

@@ -167,7 +167,8 @@ def _grant_page(request: StaffRequest, pk: int, bound: dict[str, Any] | None = N
                                   exclude=grant.pk)
     return render(request, "funds/grant_detail.html", {
         "grant": grant, "prior": prior, "panels": PAGE.panels(grant, request.user, bound or {}),
-        "approvals": approvals.history(grant), "events": grant.events.select_related("by"), "here": "grants"})
+        "approvals": approvals.history(grant), "events": grant.events.select_related("by"), "here": "grants",
+        "can_issue_goods": grant.status in (Grant.Status.APPROVED, Grant.Status.PAID) and can(request.user, PAY, grant)})
 
 
 # --- money in, accounts, the ledger -------------------------------------------------------------------------

@@ -191,7 +191,12 @@ RULES: dict[str, Rule] = {
     "funds:landing": PAGE,
     **{f"funds:{name}": PAGE for name in ("grants", "grant_new", "grant_export", "sources", "source_new", "accounts",
                                            "ledger", "ledger_export", "budgets", "year_closes",
-                                           "announcement", "payment_list", "source_export")},
+                                           "announcement", "payment_list", "source_export", "stock", "stock_item_new",
+                                           "stock_receive", "stock_close", "stocktakes", "stocktake_new",
+                                           "stock_movements", "stock_export")},
+    "funds:grant_goods": Rule("object", "funds_grant"),
+    "funds:stock_day": Rule("object", "funds_stock_day"),
+    "funds:stock_day_print": Rule("object", "funds_stock_day"),
     "funds:grant": Rule("object", "funds_grant"),
     "funds:grant_print": Rule("object", "funds_grant"),
     **{f"funds:{name}": Rule("object", "funds_grant", post_only=True) for name in FUNDS_STEPS},
@@ -310,8 +315,9 @@ def objects(users, units, settings, tmp_path):
 
 def _funds_objects(users, person) -> dict:  # noqa: ANN001
     """帮扶资金: a donation whose donor is the script, received at 越城区 (so the sibling station's
-    clerk and the other district see nothing of it), and an emergency grant for the person at
-    station 330602001 with the script as its reason."""
+    clerk and the other district see nothing of it), an emergency grant for the person at
+    station 330602001 with the script as its reason, and a help-supermarket item named by the
+    script at 越城区, received and closed (a day close with the script as the difference's reason)."""
     from funds import services as funds
 
     source = funds.source_record(by=users["d1_accountant"], org_unit=users["d1_accountant"].org_unit,
@@ -320,8 +326,15 @@ def _funds_objects(users, person) -> dict:  # noqa: ANN001
     account = source.accounts.get()
     grant = funds.grant_apply(by=users["s11_clerk"], token=uuid.uuid4(), org_unit=users["s11_clerk"].org_unit,
                               person=person, relief_type="emergency", amount="100", reason=XSS_NAME)
+    from funds import stock
+
+    item = stock.stock_item_add(by=users["d1_cashier"], unit=users["d1_cashier"].org_unit, name=XSS_NAME, spec=XSS_NAME)
+    stock.stock_receive(by=users["d1_cashier"], item=item, quantity=3, key=uuid.uuid4().hex, quality_ok=True,
+                        received_by=XSS_NAME)
+    day = stock.stock_close_day(by=users["d1_cashier"], unit=item.org_unit, day=timezone.localdate(),
+                                counted={item.pk: 2}, reasons={item.pk: XSS_NAME})
     return {"funds_source": source, "funds_account": account, "funds_grant": grant,
-            "funds_entry": account.entries.get()}
+            "funds_entry": account.entries.get(), "funds_stock_day": day}
 
 
 def _jobs_objects(clerk, employer, person) -> dict:  # noqa: ANN001

@@ -229,11 +229,12 @@ def test_the_batched_table_agrees_with_the_per_unit_computation(everything, djan
     # - jobs: 1 seekers + 1 postings + 1 referrals + 1 enrolments + 1 completions = 5;
     # - hardship: 1 applications + 1 timeline events = 2;
     # - funds: 1 paid grants + 4 distinct households (one per depth) + 1 money received + 1 paid
-    #   within a budget (by the budget's unit) = 7;
+    #   within a budget (by the budget's unit) + 1 goods issued + 4 distinct goods recipients (one
+    #   per depth) = 12;
     # plus, for all periods at once, petitions' 1 overdue-at-end, hardship's 1 month-end stock and
     # funds' 1 budgets of the period's year. The same for one unit and one month as for
     # all units and four periods' passes.
-    per_pass = 8 + 8 + 5 + 2 + 7
+    per_pass = 8 + 8 + 5 + 2 + 12
     with django_assert_num_queries(3 * per_pass + 3):
         table = figures.table(tree, units, periods)
     one_per_depth = list({unit.depth: unit for unit in units}.values())
