@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import batch_views, views
 
 app_name = "funds"
 urlpatterns = [
@@ -23,4 +23,15 @@ urlpatterns = [
     path("ledger/", views.ledger_list, name="ledger"),
     path("ledger/export.xlsx", views.ledger_export, name="ledger_export"),
     path("ledger/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
+    # 批量救助 (funds/batch_views.py)
+    path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/new/", batch_views.batch_new, name="batch_new"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch"),
+    *batch_views.PAGE.urlpatterns("batches/<int:pk>/", name_prefix="batch_"),
+    path("batches/<int:pk>/pay/", batch_views.batch_pay, name="batch_pay"),
+    path("batches/<int:pk>/bank-details/", batch_views.batch_bank_details, name="batch_bank_details"),
+    path("batches/<int:pk>/reissue/", batch_views.batch_reissue, name="batch_reissue"),
+    path("batches/<int:pk>/bank-export/", batch_views.batch_bank_export, name="batch_bank_export"),
+    path("batches/<int:pk>/bank.xlsx", batch_views.batch_bank_list, name="batch_bank_list"),
+    path("batches/<int:pk>/bank-import/", batch_views.batch_bank_import, name="batch_bank_import"),
 ]
