@@ -98,7 +98,7 @@ class PayForm(LineForm):
             self.initial["token"] = uuid.uuid4().hex
 
 
-class AccountForm(LineForm):
+class AccountForm(_Plain):
     line = forms.TypedChoiceField(label="户", coerce=int, choices=())
     account_name = forms.CharField(label="户名", max_length=50, required=False)
     bank_name = forms.CharField(label="开户银行", max_length=60, required=False)
@@ -177,8 +177,9 @@ def batch_new(request: StaffRequest) -> HttpResponse:
                                                 relief_type=cd["relief_type"], amount=cd["amount"])
             except ValidationError as exc:
                 add_service_error(form, exc)
-        form.data = form.data.copy()
-        form.data["token"] = str(uuid.uuid4())
+        data = request.GET.copy()
+        data["token"] = str(uuid.uuid4())  # the create form below carries a fresh token
+        form.data = data
     else:
         form = BatchForm(user=user)
     return render(request, "funds/batch_new.html", {"form": form, "preview": preview, "here": "batches",
@@ -255,9 +256,8 @@ def batch_pay(request: StaffRequest, pk: int) -> HttpResponse:
             return _batch_page(request, pk, pay_error=(cd["line"], exc.messages))
         messages.success(request, f"第{line.seq}户已发放。")
         return redirect("funds:batch", pk=pk)
-    line = form.cleaned_data.get("line") if hasattr(form, "cleaned_data") else None
     errors = [str(e) for errs in form.errors.values() for e in errs]
-    return _batch_page(request, pk, pay_error=(line, errors))
+    return _batch_page(request, pk, pay_error=(None, errors))
 
 
 @require_POST

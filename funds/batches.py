@@ -332,7 +332,6 @@ def batch_approve(*, batch: Batch, by: User, account: FundAccount | None, opinio
     confirm_reason = (confirm_reason or "").strip()
     if flagged and not confirm_reason:
         _fail(f"名单中 {flagged} 户本年度已获同类救助，须填写重复救助确认理由。", "confirm_reason", "required")
-    total = sum((line.grant.amount for line in lines), Decimal(0))
     request = next((a for a in approvals.pending(batch, APPROVAL) if approvals.may_decide(by, a)), None)
     assert request is not None  # the PENDING guard
     decision = approvals.approval_decide(approval=request, by=by, decision=approvals.Status.APPROVED, note=opinion,
@@ -346,6 +345,10 @@ def batch_approve(*, batch: Batch, by: User, account: FundAccount | None, opinio
                         data={"level": decision.approval.level}, new={"account": account.pk},
                         audit_detail=batch.number)
         return batch
+    lines, dropped = _still_archived(lines)
+    if not lines:
+        _fail("名单中的档案都已不在档（已脱困或注销），没有可审批的户。")
+    total = sum((line.grant.amount for line in lines), Decimal(0))
     if not FundAccount.objects.filter(pk=account.pk, balance_cents__gte=F("held_cents") + cents(total)).exists():
         _fail(f"可用余额不足：{account}可用 {account.available} 元，本批次合计 {total} 元，未审批。", "account")
     budget = _reserve(batch, account.org_unit, total)
@@ -358,8 +361,14 @@ def batch_approve(*, batch: Batch, by: User, account: FundAccount | None, opinio
         g.prior_confirm_reason = confirm_reason if any(p.get("flag") for p in line.prior) else ""
     Grant.objects.bulk_update([line.grant for line in lines], ["hold", "account", "budget", "approved_by",
                                                                "approved_on", "status", "prior_confirm_reason"])
-    batch.lines.filter(state=L.PENDING).update(state=L.READY)
+    BatchLine.objects.filter(pk__in=[line.pk for line in lines]).update(state=L.READY)
     _grant_events(lines, by, "approve", "审批通过（批量）", batch.number, GS.APPROVED)
+    if dropped:
+        why = "审批时该户困难职工档案已不在档（已脱困或注销），未列入发放"
+        Grant.objects.filter(pk__in=[line.grant_id for line in dropped]).update(status=GS.CANCELLED, closed_reason=why)
+        BatchLine.objects.filter(pk__in=[line.pk for line in dropped]).update(state=L.CLOSED)
+        _grant_events(dropped, by, "cancel", "档案不在档，未发放", why, GS.CANCELLED)
+        opinion = f"{opinion}（{len(dropped)} 户档案已不在档，未发放：{'、'.join(x.grant.person.name for x in dropped)}）"
     batch.approved_by, batch.approved_on = by, today
     BATCH_FLOW.advance(batch, by, step_, update_fields=["account", "prior_confirm_reason", "approved_by",
                                                         "approved_on"],
@@ -367,6 +376,18 @@ def batch_approve(*, batch: Batch, by: User, account: FundAccount | None, opinio
                        data={"account": account.pk, "total": str(total)},
                        new={"account": account.pk, "total": str(total), "holds": len(lines)}, audit_detail=batch.number)
     return batch
+
+
+def _still_archived(lines: list[BatchLine]) -> tuple[list[BatchLine], list[BatchLine]]:
+    """The lines whose hardship file is still archived (在档), and the others (exited or closed
+    since the list was made): every household paid must be an archived file."""
+    if not offered():
+        return lines, []
+    model = apps.get_model("hardship", "HardshipFile")
+    archived = set(model.objects.filter(pk__in=[line.grant.hardship_file_id for line in lines], status="archived")
+                   .values_list("pk", flat=True))
+    return ([line for line in lines if line.grant.hardship_file_id in archived],
+            [line for line in lines if line.grant.hardship_file_id not in archived])
 
 
 def _reserve(batch: Batch, unit: OrgUnit, amount: Decimal, field_name: str = "account") -> Budget | None:
@@ -477,7 +498,7 @@ def batch_pay_line(*, batch: Batch, by: User, line: BatchLine | int | None, key:
     if row.state == L.PAID and row.grant.paid_entry_id and LedgerEntry.objects.filter(
             pk=row.grant.paid_entry_id, key=f"batch-pay:{key}").exists():
         return row
-    refusals = {L.PAID: "该户已发放，不能重复发放。", L.SENT: "该户已报银行，等待银行回盘，不能另行发放。",
+    refusals: dict[str, str] = {L.PAID: "该户已发放，不能重复发放。", L.SENT: "该户已报银行，等待银行回盘，不能另行发放。",
                 L.FAILED: "该户银行发放失败，须由审批人重新发放后再发。", L.CLOSED: "该户未发放且批次已结束。",
                 L.PENDING: "批次尚未审批，不能发放。"}
     if row.state in refusals:

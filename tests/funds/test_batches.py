@@ -225,6 +225,22 @@ def test_approval_places_one_hold_per_line_and_reserves_the_total(bx, grants):
     books(account)
 
 
+def test_a_file_that_left_the_archive_before_approval_is_not_paid(bx):
+    from hardship import codes
+    from hardship import services as hardship
+
+    f1, f2 = bx.files(2)
+    b = bx.build()
+    hardship.file_exit(file=f2, by=bx.worker, reason=codes.ExitReason.REEMPLOYED, note="已再就业")
+    b = bx.approve(b)
+    states = dict(b.lines.values_list("grant__hardship_file_id", "state"))
+    assert states == {f1.pk: L.READY, f2.pk: L.CLOSED}
+    assert Grant.objects.get(hardship_file_id=f2.pk).status == GS.CANCELLED
+    bx.account.refresh_from_db()
+    assert bx.account.held == D("500.00")
+    assert "1 户档案已不在档" in b.events.get(kind="approve").note
+
+
 def test_a_restricted_source_not_enough_money_or_budget_refuse_and_hold_nothing(bx, grants, users, units):
     bx.files(3)
     b = bx.build()
@@ -581,3 +597,53 @@ class BatchAdapter:
 @pytest.mark.parametrize("case", workflow_cases(batches.BATCH_FLOW), ids=str)
 def test_batch_workflow(case, bx, users, units):
     run_case(case, BatchAdapter(bx, users, units))
+
+
+# --- on PostgreSQL: at once ------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_cashiers_on_one_line_and_two_imports_of_one_result_pay_once(bx, units):
+    from .test_concurrency import assert_books, run_parallel
+
+    bx.files(3)
+    b = bx.build()
+    bx.bank(b)
+    b = bx.approve(b)
+    second = make_user("d1_cashier2", units["330602"], Role.CASHIER)
+    cashiers = [bx.cashier, second]
+    line = b.lines.order_by("seq").first()
+    # Two cashiers pay the same line at once (different forms, different keys): one payment.
+    outcomes = run_parallel(8, lambda i: batches.batch_pay_line(batch=Batch.objects.get(pk=b.pk), by=cashiers[i % 2],
+                                                                line=line.pk, key=f"pay-{i}", method="cash"))
+    assert sum(isinstance(o, BatchLine) for o in outcomes) == 1, outcomes
+    assert all("已发放，不能重复发放" in str(o) for o in outcomes if isinstance(o, ValidationError)), outcomes
+    # The other two lines go to the bank; the same result file is imported by both at once.
+    batches.batch_bank_export(batch=b, by=bx.cashier)
+    rows = [batches.ResultRow(i + 2, t.reference, t.amount, True, "")
+            for i, t in enumerate(BankTransfer.objects.order_by("line__seq"))]
+    outcomes = run_parallel(8, lambda i: batches.batch_bank_import(batch=Batch.objects.get(pk=b.pk),
+                                                                   by=cashiers[i % 2], rows=rows))
+    reports = [o for o in outcomes if isinstance(o, batches.ImportReport)]
+    assert len(reports) == 8, outcomes
+    assert sum(r.paid for r in reports) == 2 and sum(r.unchanged for r in reports) == 14
+    assert LedgerEntry.objects.filter(kind="disburse").count() == 3
+    assert set(BatchLine.objects.filter(batch=b).values_list("state", flat=True)) == {L.PAID}
+    bx.account.refresh_from_db()
+    assert (bx.account.balance, bx.account.held) == (D("98500.00"), D("0.00"))
+    assert_books(bx.account)
+
+
+def test_the_demo_has_one_batch_paid_in_part_and_sent_to_the_bank(settings, db):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    b = Batch.objects.get()
+    assert b.status == S.APPROVED and b.households >= 2, out.getvalue()
+    assert b.lines.filter(state=L.PAID).count() == 1
+    assert b.lines.filter(state=L.SENT).count() == b.households - 1 == BankTransfer.objects.count()
+    call_command("seed_demo", stdout=io.StringIO())  # twice: still one batch
+    assert Batch.objects.count() == 1
