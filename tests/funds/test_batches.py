@@ -196,6 +196,22 @@ def test_each_line_is_a_grant_the_register_and_the_cap_see(bx, grants):
                                 relief_type=ReliefType.LIVING, grade="", amount="600") == b
 
 
+def test_a_single_application_registered_while_the_list_is_made_stops_the_batch(bx, grants, monkeypatch):
+    f, _ = bx.files(2)
+    real = batches.batch_preview
+
+    def meanwhile(**kwargs):  # the preview is read, then a counter registers living relief for f
+        preview = real(**kwargs)
+        grants.apply(relief_type=ReliefType.LIVING, file=f, amount="300")
+        return preview
+
+    monkeypatch.setattr(batches, "batch_preview", meanwhile)
+    with pytest.raises(ValidationError) as caught:
+        bx.build(relief_type=ReliefType.LIVING, amount="600")
+    assert "请重新预览名单" in str(caught.value)
+    assert Batch.objects.count() == 0 and not Grant.objects.filter(batch__isnull=False).exists()
+
+
 def test_a_rejected_batch_frees_the_households(bx, grants):
     f, _ = bx.files(2)
     b = bx.build(relief_type=ReliefType.LIVING, amount="600")
@@ -239,6 +255,23 @@ def test_a_file_that_left_the_archive_before_approval_is_not_paid(bx):
     bx.account.refresh_from_db()
     assert bx.account.held == D("500.00")
     assert "1 户档案已不在档" in b.events.get(kind="approve").note
+
+
+def test_above_the_threshold_per_household_the_level_above_approves_too(bx, users, units):
+    from .conftest import set_param
+
+    set_param(units["330602"], "funds.approval_threshold", "499.99")
+    bx.files(2)
+    b = bx.approve(bx.build())  # the district approves first: nothing is held yet
+    assert b.status == S.BUILT and LedgerEntry.objects.filter(kind="hold").count() == 0
+    pending = Approval.objects.get(object_id=b.pk, kind="funds.batch", status="pending")
+    assert pending.org_unit == units["330600"] and pending.level == 2
+    batches.batch_approve(batch=b, by=users["city_sup"], account=bx.account, opinion="同意")
+    b.refresh_from_db()
+    assert b.status == S.APPROVED and LedgerEntry.objects.filter(kind="hold").count() == 2
+    # At the threshold itself one level is enough.
+    set_param(units["330602"], "funds.approval_threshold", "500")
+    assert bx.approve(bx.build(title="第二批"), confirm_reason="第二批").status == S.APPROVED
 
 
 def test_a_restricted_source_not_enough_money_or_budget_refuse_and_hold_nothing(bx, grants, users, units):
