@@ -528,6 +528,24 @@ def test_building_a_batch_on_the_pages(bx, client_for):
     assert line.state == L.PAID
 
 
+def test_the_register_and_the_person_page_see_batch_payments_and_the_list_searches(bx, client_for):
+    bx.files(2)
+    b = bx.approve(bx.build(title="春节送温暖"))
+    line = b.lines.select_related("grant").first()
+    batches.batch_pay_line(batch=b, by=bx.cashier, line=line, key="k1", method="cash")
+    sup = client_for("d1_sup")
+    register = sup.get("/funds/grants/?status=paid").content.decode()
+    assert line.grant.number in register
+    assert line.grant.number in sup.get(f"/people/{line.grant.person_id}/").content.decode()
+    grant_page = sup.get(f"/funds/grants/{line.grant_id}/").content.decode()
+    assert f"/funds/batches/{b.pk}/" in grant_page
+    other = bx.build(title="中秋慰问", amount="300")
+    listing = sup.get("/funds/batches/", {"q": "中秋"})
+    assert [x.pk for x in listing.context["page"].items] == [other.pk]
+    ordered = sup.get("/funds/batches/", {"ordering": "-built"})
+    assert {x.pk for x in ordered.context["page"].items} == {b.pk, other.pk}
+
+
 def test_without_the_hardship_app_batches_are_not_offered(bx, client_for, monkeypatch):
     monkeypatch.setattr(batches, "offered", lambda: False)
     client = client_for("s11_worker")
