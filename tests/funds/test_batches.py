@@ -390,6 +390,9 @@ def test_the_bank_round_trip_through_the_pages(bx, client_for):
     assert [D(str(r[5])) for r in rows[1:4]] == [D("500")] * 3
     assert rows[4][0] == "合计" and D(str(rows[4][5])) == D("1500")
     assert set(b.lines.values_list("state", flat=True)) == {L.SENT}
+    from servicecenter.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="funds.batch_bank_list", target_id=str(b.pk)).count() == 1
     # A line at the bank cannot also be paid in cash.
     page = cashier.post(f"/funds/batches/{b.pk}/pay/", {"line": lines[0].pk, "method": "cash", "token": "t"})
     assert "已报银行，等待银行回盘" in page.content.decode()
