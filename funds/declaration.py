@@ -66,9 +66,9 @@ def _demo(run: registry.DemoRun) -> str:
 
 
 def declare() -> None:
-    from . import summary, urls
+    from . import batches, summary, urls
     from .help_given import HELP
-    from .models import Grant
+    from .models import Batch, Grant
     from .registers import DONATION_EXPORT, GRANT_EXPORT, LEDGER_EXPORT
     from .stock_registers import STOCK_EXPORT
     from .workflow import APPROVAL, APPROVE, GRANT_FLOW, makers
@@ -78,9 +78,12 @@ def declare() -> None:
         nav=(registry.NavEntry("帮扶资金与物资", "funds:landing"),),
         permissions=PERMISSIONS,
         parameters=PARAMETERS,
-        workflows=(GRANT_FLOW,),
+        workflows=(GRANT_FLOW, batches.BATCH_FLOW),
         exports=(LEDGER_EXPORT, GRANT_EXPORT, DONATION_EXPORT, STOCK_EXPORT),
-        approvals=(ApprovalKind(APPROVAL, "救助审批", Grant, APPROVE, escalate_above=_escalate, makers=makers),),
+        approvals=(ApprovalKind(APPROVAL, "救助审批", Grant, APPROVE, escalate_above=_escalate, makers=makers),
+                   # 批量救助: above the threshold per household, the level above approves too.
+                   ApprovalKind(batches.APPROVAL, "批量救助审批", Batch, APPROVE, escalate_above=_escalate,
+                                makers=batches.makers)),
         person_section=summary.person_section,
         dashboard_section=summary.dashboard_section,
         inbox=summary.inbox_items,

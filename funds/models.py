@@ -267,6 +267,9 @@ class Grant(models.Model):
                                 verbose_name="冻结分录")
     budget = models.ForeignKey("Budget", models.PROTECT, null=True, blank=True, related_name="grants",
                                verbose_name="占用预算")
+    # A line of a batch (批量救助, funds/batches.py): approved and paid through the batch.
+    batch = models.ForeignKey("funds.Batch", models.PROTECT, null=True, blank=True, related_name="grants",
+                              verbose_name="批量救助批次")
 
     paid_entry = models.OneToOneField(LedgerEntry, models.PROTECT, null=True, blank=True, related_name="+",
                                       verbose_name="支付分录")
@@ -477,3 +480,7 @@ class YearClose(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("funds:year_closes")
+
+
+# The batch models (批量救助), in their own module; imported here so that Django registers them.
+from .batch_models import BankTransfer, Batch, BatchEvent, BatchLine  # noqa: E402,F401

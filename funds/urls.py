@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import stock_views, views
+from . import batch_views, stock_views, views
 
 app_name = "funds"
 urlpatterns = [
@@ -39,4 +39,15 @@ urlpatterns = [
     path("stock/days/<int:pk>/print.pdf", stock_views.day_print, name="stock_day_print"),
     path("stock/movements/", stock_views.movement_list, name="stock_movements"),
     path("stock/movements/export.xlsx", stock_views.movement_export, name="stock_export"),
+    # 批量救助 (funds/batch_views.py)
+    path("batches/", batch_views.batch_list, name="batches"),
+    path("batches/new/", batch_views.batch_new, name="batch_new"),
+    path("batches/<int:pk>/", batch_views.batch_detail, name="batch"),
+    *batch_views.PAGE.urlpatterns("batches/<int:pk>/", name_prefix="batch_"),
+    path("batches/<int:pk>/pay/", batch_views.batch_pay, name="batch_pay"),
+    path("batches/<int:pk>/bank-details/", batch_views.batch_bank_details, name="batch_bank_details"),
+    path("batches/<int:pk>/reissue/", batch_views.batch_reissue, name="batch_reissue"),
+    path("batches/<int:pk>/bank-export/", batch_views.batch_bank_export, name="batch_bank_export"),
+    path("batches/<int:pk>/bank.xlsx", batch_views.batch_bank_list, name="batch_bank_list"),
+    path("batches/<int:pk>/bank-import/", batch_views.batch_bank_import, name="batch_bank_import"),
 ]

@@ -57,6 +57,8 @@ def _not_involved(g: Grant, user: Any) -> bool:
 PENDING = Guard(_pending_to_decide, "没有待您审批的救助申请。")
 NOT_A_MAKER = Guard(_not_a_maker, "不能审批本人登记或核实的救助申请（审批人须与申请人、核实人不同）。")
 DECIDE = (PENDING, NOT_A_MAKER)
+# A line of a batch (批量救助) is approved, paid, returned and closed through its batch (funds/batches.py).
+NOT_IN_BATCH = Guard(lambda g, user: not g.batch_id, "批量救助名单中的救助，在批次页面办理。")
 NOT_INVOLVED = Guard(_not_involved, "不能发放本人登记、核实或审批的救助（发放人须与经办人、审批人不同）。")
 
 GRANT_FLOW = Workflow(Grant, S, [
@@ -64,17 +66,19 @@ GRANT_FLOW = Workflow(Grant, S, [
     step("approve", "审批通过", [S.VERIFIED], S.APPROVED, permission=APPROVE, guards=DECIDE,
          refusals={S.APPLIED: "救助申请尚未核实报批，不能审批。", S.APPROVED: "该救助已审批通过。"}),
     step("reject", "不予批准", [S.VERIFIED], S.REJECTED, permission=APPROVE, guards=DECIDE),
-    step("cancel", "撤销申请", [S.APPLIED, S.VERIFIED], S.CANCELLED, permission=APPLY),
+    step("cancel", "撤销申请", [S.APPLIED, S.VERIFIED], S.CANCELLED, permission=APPLY, guards=[NOT_IN_BATCH]),
     step("revoke", "撤销审批并解冻", [S.APPROVED], S.CANCELLED, permission=APPROVE,
-         guards=[Guard(lambda g, user: access.leads(user, g.org_unit, APPROVE) or access.acts_for(
+         guards=[NOT_IN_BATCH, Guard(lambda g, user: access.leads(user, g.org_unit, APPROVE) or access.acts_for(
              user, g.account.org_unit_id if g.account_id else None),
              lambda g, user: f"由领导{g.org_unit}的审批人撤销。")]),
-    # The hold lapses (funds/holds.py; the daily funds_expire_holds): only after its last day.
+    # The hold lapses (funds/holds.py; the daily funds_expire_holds): only after its last day. A batch's
+    # lines are released by closing the batch.
     step("expire", "逾期解冻", [S.APPROVED], S.CANCELLED, permission=APPROVE,
-         guards=[Guard(lambda g, user: g.hold_expires_on is not None and g.hold_expires_on < timezone.localdate(),
+         guards=[NOT_IN_BATCH,
+                 Guard(lambda g, user: g.hold_expires_on is not None and g.hold_expires_on < timezone.localdate(),
                        lambda g, user: (f"冻结期限至 {g.hold_expires_on:%Y-%m-%d}，尚未逾期，不能逾期解冻。"
                                         if g.hold_expires_on else "该救助没有冻结期限，不能逾期解冻。"))]),
-    step("pay", "发放", [S.APPROVED], S.PAID, permission=PAY, guards=[NOT_INVOLVED],
+    step("pay", "发放", [S.APPROVED], S.PAID, permission=PAY, guards=[NOT_IN_BATCH, NOT_INVOLVED],
          refusals={S.APPLIED: "救助尚未审批，不能发放。", S.VERIFIED: "救助尚未审批，不能发放。",
                    S.PAID: "该救助已发放，不能重复发放。", S.REJECTED: "该救助未获批准，不能发放。",
                    S.CANCELLED: "该救助已撤销，不能发放。"}),

@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from funds.batch_views import STEPS as BATCH_STEPS
 from funds.views import STEPS as FUNDS_STEPS
 from hardship.views import STEPS as HARDSHIP_STEPS
 from jobs import views as jobs_views
@@ -205,6 +206,12 @@ RULES: dict[str, Rule] = {
     "funds:account": Rule("object", "funds_account"),
     "funds:account_allocate": Rule("object", "funds_account", post_only=True),
     "funds:entry_reverse": Rule("object", "funds_entry", post_only=True),
+    "funds:batches": PAGE,
+    "funds:batch_new": PAGE,
+    "funds:batch": Rule("object", "funds_batch"),
+    "funds:batch_bank_list": Rule("object", "funds_batch"),
+    **{f"funds:batch_{name}": Rule("object", "funds_batch", post_only=True)
+       for name in (*BATCH_STEPS, "pay", "bank_details", "reissue", "bank_export", "bank_import")},
     "reports:stats": PAGE,
     "reports:stats_export": PAGE,
     "reports:stats_print": PAGE,
@@ -310,7 +317,24 @@ def objects(users, units, settings, tmp_path):
             "notice": notice, "task": task, "task_target": task.targets.get(), "hotline": hotline,
             "submission": submission, "submission_file": submission.files.get(),
             "application": application, "mediation": mediation, "advisor": advisor, "advisor_tie": tie,
-            **_jobs_objects(clerk, employer, person), **_funds_objects(users, person)}
+            **_jobs_objects(clerk, employer, person), **_funds_objects(users, person), **_batch_objects(users)}
+
+
+def _batch_objects(users) -> dict:  # noqa: ANN001
+    """批量救助: a batch at station 330602001 (its archived file above), titled with the script, sent
+    to the bank once (so its bank list exists)."""
+    from funds import batches
+    from funds.models import FundAccount
+
+    batch = batches.batch_create(by=users["s11_clerk"], token=uuid.uuid4(), org_unit=users["s11_clerk"].org_unit,
+                                 title=XSS_NAME, relief_type="holiday", grade="", amount="100")
+    line = batch.lines.get()
+    batches.batch_set_bank_account(batch=batch, by=users["s11_clerk"], line=line, account_name=XSS_NAME,
+                                   bank_name=XSS_NAME, account_number="6216610000000001")
+    account = FundAccount.objects.filter(org_unit=users["d1_sup"].org_unit).first()
+    batches.batch_approve(batch=batch, by=users["d1_sup"], account=account)
+    batches.batch_bank_export(batch=batch, by=users["d1_cashier"])
+    return {"funds_batch": batch}
 
 
 def _funds_objects(users, person) -> dict:  # noqa: ANN001

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funds', '0005_budgets'),
+        ('funds', '0007_batches'),
         ('servicecenter', '0010_security'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
