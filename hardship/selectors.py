@@ -1,5 +1,6 @@
 """Reads: the files a user may see, the lists that are due, the facts and parameters an evaluation
-reads, the household-member warnings, and the query the funds app will use (未帮扶过).
+reads, the household-member warnings, and the household's help this year and 未帮扶过 (asked of
+whichever service gives help: ``servicecenter.assistance``).
 
 Scope (``file_scope``, declared in the ``ServiceApp``): a file is seen by its own unit and by the
 unit that leads it (a station's district, which approves it); the units above see it once it has
@@ -183,35 +184,7 @@ def member_conflicts(file: HardshipFile, user: Any, person_ids: Iterable[int] | 
     return out
 
 
-# --- For the funds app ---------------------------------------------------------------------------------
-
-
-def archived_without_help(files: QuerySet[HardshipFile], helped_file_ids: QuerySet | Iterable[int]) -> QuerySet[HardshipFile]:
-    """未帮扶过: the archived files of ``files`` that are not in ``helped_file_ids``.
-
-    For the funds app (which records the help), without importing anything at module level::
-
-        from django.apps import apps
-        if apps.is_installed("hardship"):
-            from hardship import selectors
-            grants = Grant.objects.filter(paid_on__year=2026, hardship_file_id__isnull=False)
-            unhelped = selectors.archived_without_help(selectors.files_for(user),
-                                                       grants.values("hardship_file_id"))
-
-    ``files`` is already scoped (``files_for(user)``, or ``HardshipFile.objects`` for a job that
-    has checked the unit itself); ``helped_file_ids`` is a queryset of file ids (a subquery, so
-    no ids are read into Python) or any iterable of ids — the files that received help this year,
-    as the funds app defines the year. A file's id is the plain reference to keep in a grant (no
-    foreign key to this app).
-    """
-    helped: Any = helped_file_ids
-    # NOT IN over a set holding a NULL matches nothing: a grant without a file must not hide them all.
-    if isinstance(helped, QuerySet):
-        if helped.query.values_select:
-            helped = helped.exclude(**{f"{helped.query.values_select[0]}__isnull": True})
-    else:
-        helped = [i for i in helped if i is not None]
-    return files.filter(status=S.ARCHIVED).exclude(pk__in=helped)
+# --- Help received (servicecenter.assistance) ---------------------------------------------------
 
 
 def help_this_year(file: HardshipFile, members: Iterable[Member], user: Any,

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from hardship import codes, demo, services
 from hardship.models import HardshipFile, Objection
-from hardship.selectors import archived_without_help, files_for
 from hardship.summary import FIGURES, monthly_figures
 from servicecenter import registry
 from servicecenter.inbox import inbox_for
@@ -87,19 +86,6 @@ def test_monthly_figures(kit, freeze, units):
     assert monthly_figures(units["330604"], datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))["applications"] == 0
     city = monthly_figures(units["330600"], datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
     assert city["active_hardship"] == 2
-
-
-def test_archived_files_without_help_for_the_funds_app(kit):
-    a, b, c = kit.make(S.ARCHIVED), kit.make(S.ARCHIVED), kit.make(S.APPLIED)
-    files = files_for(kit.worker)
-    assert set(archived_without_help(files, [a.pk])) == {b}
-    # A queryset of ids (a subquery) works the same, and a NULL among them does not hide everything.
-    helped = HardshipFile.objects.filter(pk=a.pk).values("pk")
-    assert set(archived_without_help(files, helped)) == {b}
-    nulls = HardshipFile.objects.filter(pk=c.pk).values("city_report")  # c has no report: a NULL
-    assert set(archived_without_help(files, nulls)) == {a, b}
-    assert set(archived_without_help(files, [None])) == {a, b}
-    assert c not in archived_without_help(files, [])
 
 
 def test_the_demo_has_files_in_every_state_and_is_idempotent(db, settings):
