@@ -19,7 +19,8 @@ RSS + 25 MB. The django-import-export ratios are printed for reference.
 django-import-export: its columns are computed in the query), ``--register legalaid`` for the
 法律援助案件登记表 (its own ``ExportSource``, ``legalaid.applications``), ``--register seekers`` for the
 求职登记表 (jobs; ``seed_demo --count jobs=N``), ``--register hardship`` for the 困难职工花名册
-(``hardship.roster``; ``seed_demo --count hardship=N``). ``--job`` measures instead the whole
+(``hardship.roster``; ``seed_demo --count hardship=N``), ``--register funds`` for the 资金台账
+(``funds.ledger``; ``bench/funds_bench.py --parts seed --entries N``, which also runs it). ``--job`` measures instead the whole
 background path at the database's size: request → ``ExportJob`` → a ``manage.py db_worker --batch``
 process → progress polls → download → rows read back; with the worker's time, rows/s and peak RSS
 against the ``iterate`` baseline over the same rows (goal: ≤ +25 MB).
@@ -307,7 +308,7 @@ def main() -> int:
                              "progress polling, download, read back")
     parser.add_argument("--register", choices=REGISTERS, default="people",
                         help="which list's register: people (职工名册), petitions (信访接待登记汇总表), legalaid "
-                             "(法律援助案件登记表), seekers (求职登记表) or hardship (困难职工花名册)")
+                             "(法律援助案件登记表), seekers (求职登记表), hardship (困难职工花名册) or funds (资金台账)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

@@ -44,12 +44,13 @@ a release or a payment of the same amount, a unique key and the content fingerpr
 computes (``ledger.fingerprint``), and the account's ``balance_cents``/``held_cents`` set to the last
 entry's in the same transaction — the CHECK constraints and the append-only triggers apply to
 these rows as to any. The ``pay`` part checks it afterwards (each seeded account's entries sum to
-its balance). Going through the ledger would cost ~1 ms an entry: 20 minutes for the seed alone.
-The payments measured go through the ledger only.
+its balance). Through the ledger a movement costs 2–4 ms (part 2 measures it): half an hour to an
+hour for the seed alone. The payments measured go through the ledger only.
 
     DATABASE_URL=postgres://…/bench python bench/funds_bench.py --strict        # 1,000,000 entries
     python bench/funds_bench.py --entries 10000 --payments 400 --repeat 1       # smoke (bench/smoke.sh)
     python bench/funds_bench.py --parts pay --payments 8000                     # one part
+    python bench/funds_bench.py --parts pay --processes        # the payers as forked processes, not threads
 
 Needs the demo accounts (``manage.py seed_demo``; run first unless ``--no-seed``). Exit status 0
 when every judged goal passed; the speed goals of ``pay`` are judged only with ``--strict``.
