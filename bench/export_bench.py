@@ -19,7 +19,8 @@ RSS + 25 MB. The django-import-export ratios are printed for reference.
 django-import-export: its columns are computed in the query), ``--register legalaid`` for the
 法律援助案件登记表 (its own ``ExportSource``, ``legalaid.applications``), ``--register seekers`` for the
 求职登记表 (jobs; ``seed_demo --count jobs=N``), ``--register hardship`` for the 困难职工花名册
-(``hardship.roster``; ``seed_demo --count hardship=N``). ``--job`` measures instead the whole
+(``hardship.roster``; ``seed_demo --count hardship=N``), ``--register funds`` for the 资金台账
+(``funds.ledger``; ``bench/funds_bench.py --parts seed --entries N``, which also runs it). ``--job`` measures instead the whole
 background path at the database's size: request → ``ExportJob`` → a ``manage.py db_worker --batch``
 process → progress polls → download → rows read back; with the worker's time, rows/s and peak RSS
 against the ``iterate`` baseline over the same rows (goal: ≤ +25 MB).
@@ -59,9 +60,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MODES = ("iterate", "raw", "register", "import_export")
 TIME_GOAL = 0.9  # register throughput / raw throughput
 MEMORY_GOAL_MB = 25.0  # register peak RSS − iterate peak RSS
-REGISTERS = ("people", "petitions", "legalaid", "seekers", "hardship")
+REGISTERS = ("people", "petitions", "legalaid", "seekers", "hardship", "funds")
 NAMES = {"people": "people export", "petitions": "petition export", "legalaid": "legal-aid export",
-         "seekers": "seeker export", "hardship": "hardship roster export"}
+         "seekers": "seeker export", "hardship": "hardship roster export", "funds": "funds ledger export"}
 PETITION_SOURCE = "petitions.petitions"
 
 
@@ -138,6 +139,8 @@ def export_rows(kind: str, user: Any, params: Any = None) -> tuple[Any, Any]:
         return get_source("jobs.seekers").build(user, params)
     if kind == "hardship":  # 困难职工花名册: the app's own ExportSource
         return get_source("hardship.roster").build(user, params)
+    if kind == "funds":  # 资金台账: the app's own ExportSource (bench/funds_bench.py seeds it)
+        return get_source("funds.ledger").build(user, params)
     source = PERSON_EXPORT if kind == "people" else petition_source()
     if hasattr(source, "build"):  # the proposed ExportSource.build()
         return source.build(user, params)
@@ -247,6 +250,15 @@ def ensure_rows(rows: int, seed: bool, kind: str = "people") -> int:
                            check=True)
             have = HardshipFile.objects.filter(status="archived").count()
         return have
+    if kind == "funds":
+        from funds.models import LedgerEntry
+
+        have = LedgerEntry.objects.count()
+        if have < rows and seed:
+            subprocess.run([sys.executable, str(BASE_DIR / "bench" / "funds_bench.py"), "--entries", str(rows),
+                            "--parts", "seed"], check=True)
+            have = LedgerEntry.objects.count()
+        return have
     if kind == "seekers":
         from jobs.models import Seeker
 
@@ -296,7 +308,7 @@ def main() -> int:
                              "progress polling, download, read back")
     parser.add_argument("--register", choices=REGISTERS, default="people",
                         help="which list's register: people (职工名册), petitions (信访接待登记汇总表), legalaid "
-                             "(法律援助案件登记表), seekers (求职登记表) or hardship (困难职工花名册)")
+                             "(法律援助案件登记表), seekers (求职登记表), hardship (困难职工花名册) or funds (资金台账)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -313,11 +325,12 @@ def main() -> int:
     have = ensure_rows(args.rows, args.seed, args.register)
     if have < args.rows:
         what = {"people": "名职工", "petitions": "件信访", "legalaid": "件法律援助申请",
-                "seekers": "名求职者", "hardship": "份在档困难职工档案"}[args.register]
+                "seekers": "名求职者", "hardship": "份在档困难职工档案", "funds": "笔资金分录"}[args.register]
         how = {"people": "--scale ", "petitions": "--count petitions=", "legalaid": "--count legalaid=",
-               "seekers": "--count jobs=", "hardship": "--count hardship="}[args.register]
-        print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `python manage.py seed_demo "
-              f"{how}{args.rows}`（或加 --seed）。", file=sys.stderr)
+               "seekers": "--count jobs=", "hardship": "--count hardship="}.get(args.register)
+        command = (f"python manage.py seed_demo {how}{args.rows}" if how else
+                   f"python bench/funds_bench.py --parts seed --entries {args.rows}")
+        print(f"数据库只有 {have} {what}，少于 --rows {args.rows}：先运行 `{command}`（或加 --seed）。", file=sys.stderr)
         return 2
     from django.db import connection
 

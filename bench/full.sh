@@ -3,7 +3,7 @@
 # DATABASE_URL, `make bench` runs this inside tests/pg/with-postgres.sh, a throwaway server).
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:55432/bench bench/full.sh
-#   ROWS=1000000 PETITIONS=1000000 APPLICATIONS=200000 SEEKERS=100000 HARDSHIP=200000 RUNS=11 bench/full.sh   # the defaults
+#   ROWS=1000000 PETITIONS=1000000 APPLICATIONS=200000 SEEKERS=100000 HARDSHIP=200000 LEDGER=1000000 PAYMENTS=4000 RUNS=11 bench/full.sh   # the defaults
 #   ONLY="lists petitions" bench/full.sh                         # some of the steps (names below)
 #
 # 1. seed       migrate, then `seed_demo --scale $ROWS --count petitions=$PETITIONS --count
@@ -25,6 +25,9 @@
 #    eligibility      the evaluation of one file (read, evaluate, store the trace): goal < 20 ms
 # 9. rollup     the city's monthly roll-up, 1,000 stations × 12 months, against raw SQL (the bench
 #               organisation and the spreading of the petitions over it are made once per database)
+# 10. funds     帮扶资金: $LEDGER ledger entries (seeded with COPY once per database), $PAYMENTS payments by
+#               16 payers on one fund account against a plain INSERT of the same rows, the invariants,
+#               and the 资金台账 register of the $LEDGER rows against raw openpyxl (bench/funds_bench.py)
 #
 # Each step prints its tables and one line per goal: PASS or FAIL, the figure, its reference and the
 # ratio (INFO: a figure given for reference, without a goal). The summary at the end repeats those
@@ -39,7 +42,9 @@ APPLICATIONS=${APPLICATIONS:-200000}
 RUNS=${RUNS:-11}
 SEEKERS=${SEEKERS:-100000}  # 就业援助: seekers, and SEEKERS / 5 = 20,000 open postings
 HARDSHIP=${HARDSHIP:-200000}  # 困难职工档案
-ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf hardship hardship-export eligibility rollup}
+LEDGER=${LEDGER:-1000000}  # 帮扶资金: ledger entries
+PAYMENTS=${PAYMENTS:-4000}  # 帮扶资金: payments under contention
+ONLY=${ONLY:-seed lists petitions legalaid matching export petition-export legalaid-export seeker-export jobs pdf hardship hardship-export eligibility rollup funds}
 OUT=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/bench-full.XXXXXX")}
 mkdir -p "$OUT"
 
@@ -73,7 +78,7 @@ step() {  # step NAME COMMAND...: run it, keep its output in $OUT/NAME.log, note
     fi
 }
 
-echo "bench/full.sh: $ROWS people, $PETITIONS petitions, $APPLICATIONS legal-aid cases, $SEEKERS seekers, $HARDSHIP hardship files on ${DATABASE_URL%%\?*}; logs in $OUT"
+echo "bench/full.sh: $ROWS people, $PETITIONS petitions, $APPLICATIONS legal-aid cases, $SEEKERS seekers, $HARDSHIP hardship files, $LEDGER ledger entries on ${DATABASE_URL%%\?*}; logs in $OUT"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)," \
      "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -109,6 +114,8 @@ wanted hardship-export && step hardship-export "$PY" bench/export_bench.py --reg
     --rows $((HARDSHIP * 4 / 5)) --json "$OUT/hardship-export.json"
 wanted eligibility && step eligibility "$PY" bench/eligibility_bench.py --json "$OUT/eligibility.json"
 wanted rollup && step rollup "$PY" bench/summaries_bench.py --strict --json "$OUT/rollup.json"
+wanted funds && step funds "$PY" bench/funds_bench.py --entries "$LEDGER" --payments "$PAYMENTS" --strict \
+    --json "$OUT/funds.json"
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STEPS[@]}"

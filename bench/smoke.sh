@@ -8,7 +8,7 @@
 #   tests/pg/with-postgres.sh bench/smoke.sh     # a throwaway PostgreSQL server (what CI runs)
 #   DATABASE_URL=postgres://…/db bench/smoke.sh  # that database (gets the demo data, 10,000 people, 10,000 petitions)
 #   SMOKE_SKIP_LOAD=1 bench/smoke.sh             # without the load test (bench/load/run.sh --quick, ~2 min)
-#   ROWS=20000 PETITIONS=5000 bench/smoke.sh     # other sizes (APPLICATIONS: legal-aid cases, HARDSHIP: hardship files)
+#   ROWS=20000 PETITIONS=5000 bench/smoke.sh     # other sizes (APPLICATIONS: legal-aid cases, HARDSHIP: hardship files, LEDGER: ledger entries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -17,6 +17,7 @@ PETITIONS=${PETITIONS:-10000}
 APPLICATIONS=${APPLICATIONS:-10000}
 SEEKERS=${SEEKERS:-10000}  # 就业援助: seekers, and SEEKERS / 5 open postings
 HARDSHIP=${HARDSHIP:-10000}
+LEDGER=${LEDGER:-10000}  # 帮扶资金: ledger entries (and their register)
 export DEBUG=1  # seed_demo refuses to write demo data with DEBUG off
 
 # A scratch folder: the SQLite database (when DATABASE_URL is not set) and MEDIA_ROOT, where the
@@ -60,6 +61,9 @@ step "hardship export, background" "$PY" bench/export_bench.py --job --register 
 step "eligibility" "$PY" bench/eligibility_bench.py --runs 20
 step "pdf" "$PY" bench/pdf_bench.py --repeat 3
 step "roll-up" "$PY" bench/summaries_bench.py --runs 3
+# The payments' speed goals are printed, not judged (no --strict); the invariants and the register's goals are.
+step "funds: ledger, payments, register" "$PY" bench/funds_bench.py --entries "$LEDGER" --payments 400 --repeat 1 \
+    --no-seed
 if [ -x bench/load/run.sh ] && [ -z "${SMOKE_SKIP_LOAD:-}" ]; then
     # Its own throwaway PostgreSQL and gunicorn, whatever DATABASE_URL says; needs the server binaries.
     if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
