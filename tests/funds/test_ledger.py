@@ -207,3 +207,8 @@ def test_a_lock_failure_is_retried_when_the_ledger_owns_the_transaction(users, u
     monkeypatch.setattr(ledger, "_apply", flaky)
     ledger.disburse(account=account, amount="10", key=key(), by=users["d1_accountant"])
     assert len(calls) == 3 and state(account) == (D("90.00"), D("0.00"))
+
+
+def test_the_ledgers_update_statement_names_the_account_table():
+    # ledger._UPDATE is written by hand (UPDATE … RETURNING, one round trip inside the row lock).
+    assert f"UPDATE {FundAccount._meta.db_table} SET" in ledger._UPDATE
