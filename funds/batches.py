@@ -48,7 +48,7 @@ from servicecenter.models import OrgUnit
 from servicecenter.numbering import case_number
 from servicecenter.workflow import Guard, Workflow, step
 
-from . import ledger
+from . import ledger, services
 from .ledger import guarded
 from .models import (
     BankTransfer,
@@ -317,16 +317,7 @@ def batch_approve(*, batch: Batch, by: User, account: FundAccount | None, opinio
     the last level — every line's hold, in one transaction, and the total reserved in the paying
     unit's budget. Households already helped with this type this year need a confirmation."""
     step_ = BATCH_FLOW.begin(batch, by, "approve")
-    if account is None:
-        _fail("请选择支付专户。", "account", "required")
-    assert account is not None
-    account = FundAccount.objects.select_related("source", "org_unit").get(pk=account.pk)
-    if not access.visible(FundAccount.objects.filter(pk=account.pk), by).exists() or \
-            account.org_unit.path not in batch.org_unit.ancestor_paths():
-        _fail("请选择本单位或上级单位的资金专户。", "account")
-    if not account.source.allows(batch.relief_type):
-        _fail(f"该资金来源限定用于{account.source.restriction_display}，不能支付{batch.get_relief_type_display()}。",
-              "account")
+    account = services.paying_account(account, unit=batch.org_unit, relief_type=batch.relief_type, by=by)
     lines = _lines(batch, L.PENDING)
     flagged = sum(1 for line in lines if any(p.get("flag") for p in line.prior))
     confirm_reason = (confirm_reason or "").strip()

@@ -269,6 +269,22 @@ def payable_accounts(grant: Grant, user: User) -> Any:
             .filter(org_unit__path__in=paths, balance_cents__gte=F("held_cents") + cents(grant.amount)).order_by("org_unit__path", "id"))
 
 
+def paying_account(account: FundAccount | None, *, unit: OrgUnit, relief_type: str, by: User) -> FundAccount:
+    """The account an approver chose to pay from, checked: in their scope, at ``unit`` or above it,
+    its source allowing the relief type (a refusal at the ``account`` field)."""
+    if account is None:
+        _fail("请选择支付专户。", "account", "required")
+    assert account is not None
+    account = FundAccount.objects.select_related("source", "org_unit").get(pk=account.pk)
+    if not access.visible(FundAccount.objects.filter(pk=account.pk), by).exists() or \
+            account.org_unit.path not in unit.ancestor_paths():
+        _fail("请选择本单位或上级单位的资金专户。", "account")
+    if not account.source.allows(relief_type):
+        _fail(f"该资金来源限定用于{account.source.restriction_display}，不能支付{ReliefType(relief_type).label}。",
+              "account")
+    return account
+
+
 def _decide(grant: Grant, by: User, decision: str, note: str) -> approvals.Decision:
     request = next((a for a in approvals.pending(grant, APPROVAL) if approvals.may_decide(by, a)), None)
     if request is None:
@@ -283,16 +299,7 @@ def grant_approve(*, grant: Grant, by: User, account: FundAccount | None, opinio
     """审批通过: the account that pays (its source must allow the type), and — at the last level —
     the hold on it. Earlier help of the same type this year needs a confirmation with a reason."""
     step = GRANT_FLOW.begin(grant, by, "approve")
-    if account is None:
-        _fail("请选择支付专户。", "account", "required")
-    assert account is not None
-    account = FundAccount.objects.select_related("source", "org_unit").get(pk=account.pk)
-    if not access.visible(FundAccount.objects.filter(pk=account.pk), by).exists() or \
-            account.org_unit.path not in grant.org_unit.ancestor_paths():
-        _fail("请选择本单位或上级单位的资金专户。", "account")
-    if not account.source.allows(grant.relief_type):
-        _fail(f"该资金来源限定用于{account.source.restriction_display}，不能支付{grant.get_relief_type_display()}。",
-              "account")
+    account = paying_account(account, unit=grant.org_unit, relief_type=grant.relief_type, by=by)
     prior = prior_grants(household=grant.household, relief_type=grant.relief_type, period=grant.period,
                          exclude=grant.pk)
     confirm_reason = (confirm_reason or "").strip()
