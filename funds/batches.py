@@ -48,7 +48,7 @@ from servicecenter.models import OrgUnit
 from servicecenter.numbering import case_number
 from servicecenter.workflow import Guard, Workflow, step
 
-from . import ledger, services
+from . import holds, ledger, services
 from .ledger import guarded
 from .models import (
     BankTransfer,
@@ -190,8 +190,6 @@ def batch_preview(*, by: User, org_unit: OrgUnit | None, grade: str, relief_type
     year = year or _today().year
     rules = type_rules(relief_type, org_unit, year)
     amount = ledger.money(amount)
-    if amount > rules["limit"]:
-        _fail(f"{ReliefType(relief_type).label}每户最多 {rules['limit']} 元。", "amount")
     model = apps.get_model("hardship", "HardshipFile")
     files = access.visible(model.objects.select_related("applicant", "org_unit"), by).filter(
         status="archived", org_unit__path__startswith=org_unit.path)
@@ -200,6 +198,16 @@ def batch_preview(*, by: User, org_unit: OrgUnit | None, grade: str, relief_type
     rows = list(files.order_by("org_unit__path", "number", "id")[:MAX_LINES + 1])
     if len(rows) > MAX_LINES:
         _fail(f"符合条件的档案超过 {MAX_LINES} 户，请缩小范围（按下级单位分批）。", "org_unit")
+    # The limit per hardship grade where one is set (funds.limit.<type>.<grade>), else the type's: one
+    # amount for every household, so it must be within the limit of every grade on the list.
+    for file_grade in sorted({f.grade for f in rows} or {grade}):
+        limit = holds.limit_for(relief_type, org_unit, year, file_grade)
+        if amount > limit.amount:
+            if not limit.grade_label:
+                _fail(f"{ReliefType(relief_type).label}每户最多 {limit.amount} 元。", "amount")
+            n = sum(1 for f in rows if f.grade == file_grade)
+            _fail(f"{limit.grade_label}{ReliefType(relief_type).label}每次最多 {limit.amount} 元：名单中有 {n} 户"
+                  f"{limit.grade_label}，请降低金额或按困难类别分批。", "amount")
     households = [f"file:{f.pk}" for f in rows]
     helped: dict[str, list[Grant]] = {}
     for g in (Grant.objects.filter(household__in=households, period=str(year), status__in=Grant.LIVE)

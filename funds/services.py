@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -458,6 +457,3 @@ def grant_pay(*, grant: Grant, by: User, key: Any, method: str, paid_on: datetim
         data={"entry": entry.pk}, new={"paid_entry": entry.pk}, audit_detail=grant.number)
     return grant
 
-
-def limit_for(relief_type: str, unit: OrgUnit, year: int) -> Decimal:
-    return Decimal(param(f"funds.limit.{relief_type}", unit, year))

@@ -167,6 +167,22 @@ def test_the_amount_per_household_at_its_edges(bx, amount, message):
     assert bx.build(amount="2000.00").total == D("2000.00")
 
 
+def test_the_amount_is_within_the_limit_of_every_grade_on_the_list(bx, units):
+    from .conftest import set_param
+
+    bx.files(1)  # 特困 (bx's default grade)
+    bx.files(1, grade="hardship")
+    set_param(units["330602"], "funds.limit.holiday.hardship", "800")
+    set_param(units["330602"], "funds.limit.holiday.extreme", "2500")  # above the type's 2000
+    with pytest.raises(ValidationError) as caught:
+        bx.build(amount="800.01")
+    assert caught.value.message_dict["amount"] == [
+        "困难职工节日慰问（送温暖）每次最多 800 元：名单中有 1 户困难职工，请降低金额或按困难类别分批。"]
+    assert Batch.objects.count() == 0
+    # Only the 特困 households: their own limit, above the type's, applies.
+    assert bx.build(amount="2500.00", grade="extreme").total == D("2500.00")
+
+
 def test_a_unit_out_of_scope_and_an_empty_list_are_refused(bx, units):
     bx.files(1)
     with pytest.raises(ValidationError) as caught:
