@@ -48,6 +48,11 @@ def person_section(person: Any, user: Any) -> Section:
                    context={"grants": rows, "more": len(rows) == SECTION_LIMIT, "goods": goods})
 
 
+def _yuan(value: Decimal | None) -> Decimal:
+    """An amount summed by the database, to the cent (SQLite's SUM of decimals drops the zeros)."""
+    return (value or Decimal(0)).quantize(Decimal("0.01"))
+
+
 def _waiting_approvals(user: Any) -> list[Any]:
     return [a for a in approvals.waiting_for(user) if a.kind == APPROVAL]
 
@@ -64,9 +69,9 @@ def dashboard_section(user: Any) -> Section | None:
     expiring = holds.expiring_soon(base, EXPIRING_DAYS).aggregate(n=Count("id"), held=Sum("amount"))  # type: ignore[attr-defined]
     low = list(low_stock_items(user).select_related("org_unit").order_by("on_hand", "id")[:LOW_SHOWN + 1])
     return Section(title="帮扶资金与物资", template="funds/dashboard_section.html", url="/funds/", context={
-        "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": to_pay["held"] or Decimal("0.00"),
-        "paid_count": paid["n"], "paid_amount": paid["amount"] or Decimal("0.00"),
-        "expiring": expiring["n"], "expiring_held": expiring["held"] or Decimal("0.00"), "expiring_days": EXPIRING_DAYS,
+        "approvals": _waiting_approvals(user), "to_pay": to_pay["n"], "held": _yuan(to_pay["held"]),
+        "paid_count": paid["n"], "paid_amount": _yuan(paid["amount"]),
+        "expiring": expiring["n"], "expiring_held": _yuan(expiring["held"]), "expiring_days": EXPIRING_DAYS,
         "budgets": year_close.budget_use(user, int(year), limit=SECTION_LIMIT),
         "low_stock": low[:LOW_SHOWN], "low_stock_more": len(low) > LOW_SHOWN})
 
@@ -139,8 +144,8 @@ def monthly_figures(unit: OrgUnit, first: datetime.date, last: datetime.date) ->
                                          day__gte=first, day__lte=last).aggregate(
         n=Sum("delta"), people=Count("person", distinct=True))
     return {"grants_paid": totals["n"], **{f"paid_{t.value}": by_type.get(t.value, 0) for t in ReliefType},
-            "amount_paid": totals["amount"] or Decimal("0.00"), "households_helped": totals["households"],
-            "donations": donations or Decimal("0.00"), "budget_spent": spent or Decimal("0.00"),
+            "amount_paid": _yuan(totals["amount"]), "households_helped": totals["households"],
+            "donations": _yuan(donations), "budget_spent": _yuan(spent),
             "budget_amount": yuan(budget), "goods_issued": -(goods["n"] or 0), "goods_recipients": goods["people"]}
 
 
@@ -168,7 +173,7 @@ def figure_table(tree: UnitTree, units: Sequence[OrgUnit], periods: Sequence[Per
              distinct={"goods_recipients": Count("person", distinct=True)})
     for values in out.values():
         for code in ("amount_paid", "donations", "budget_spent"):
-            values[code] = values.get(code) or Decimal("0.00")
+            values[code] = _yuan(values.get(code))
         values["budget_amount"] = yuan(values.get("budget_amount"))
         values["goods_issued"] = -(values.get("goods_issued") or 0)
     return out

@@ -244,3 +244,17 @@ def test_budget_execution_is_a_monthly_rate_by_the_budgets_unit(grants, units):
     table = figures.table(tree, tree.units(), [month, Period.whole_year(today().year)])
     for unit in tree.units():
         assert table[(unit.pk, 0)]["funds"] == figures.compute(unit, month)["funds"], unit.code
+
+
+def test_the_dashboard_shows_the_cards_as_the_supervisor_reads_them(grants, client_for):
+    # The section's values reach the template as ``data``: read the page, not only the context.
+    services.budget_set(by=grants.users["d1_accountant"], org_unit=grants.units["330602"], year=today().year,
+                        relief_type=ReliefType.EMERGENCY, amount="4000")
+    soon = grants.make(S.APPROVED, amount="1000")
+    Grant.objects.filter(pk=soon.pk).update(hold_expires_on=today() + DAY * 3)
+    grants.make(S.PAID, amount="600")
+    body = client_for("d1_sup").get("/").content.decode()
+    assert "待发放救助：1 件（冻结 1000.00 元）" in body
+    assert "冻结 7 天内到期：1 件（1000.00 元）" in body
+    assert "本年已发放：1 件，600.00 元" in body
+    assert 'data-testid="budget-used"' in body and "40.0%" in body  # 1,600 of 4,000 reserved or paid
