@@ -254,8 +254,14 @@ class Command(BaseCommand):
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(context,))
         try:
             yield from pool.imap(_build_block, specs)
-        finally:
+        except BaseException:
             pool.terminate()
+            raise
+        # Done: let the workers take their stop sentinel and exit. terminate() here killed a worker
+        # that could be holding the task queue's lock, and a worker started at that moment then
+        # waited for the lock forever while we waited for it (a hang seen once in CI).
+        pool.close()
+        pool.join()
 
     def _write_block(self, payload: Any, partial: bool, start: int, size: int, context: _BlockContext) -> None:
         data, links = payload
